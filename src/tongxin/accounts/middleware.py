@@ -1,0 +1,64 @@
+"""Login policy on every page: idle timeout, required second factor, password expiry."""
+
+from __future__ import annotations
+
+import time
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from tongxin.audit.services import Action, audit_record
+
+from .models import SecurityPolicy
+from .services import password_expired
+
+EXEMPT_PREFIXES = ("/static/", "/healthz", "/i18n/", "/api/")
+
+
+def second_factor_pending(request) -> bool:
+    user = request.user
+    if settings.DEMO or not user.is_authenticated or not user.needs_second_factor():
+        return False
+    return not user.is_verified()
+
+
+class LoginPolicyMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.path.startswith(EXEMPT_PREFIXES) or not request.user.is_authenticated:
+            return self.get_response(request)
+        policy = SecurityPolicy.current()
+        now = time.time()
+        last = request.session.get("last_activity")
+        if last is not None and now - last > policy.idle_timeout_minutes * 60:
+            audit_record(action=Action.SESSION_TIMEOUT, actor=request.user, request=request)
+            logout(request)
+            messages.info(
+                request,
+                _("您已 %(n)d 分钟未操作，为保护个人信息已自动退出，请重新登录。")
+                % {"n": policy.idle_timeout_minutes},
+            )
+            return redirect(f"{reverse('accounts:login')}?next={request.path}")
+        request.session["last_activity"] = now
+
+        allowed = {
+            reverse("accounts:logout"),
+            reverse("accounts:otp_verify"),
+            reverse("accounts:otp_setup"),
+        }
+        if request.path in allowed:
+            return self.get_response(request)
+        if second_factor_pending(request):
+            return redirect("accounts:otp_verify")
+        if request.path != reverse("accounts:password_change") and password_expired(
+            request.user, policy
+        ):
+            messages.warning(request, _("您的密码已过期，请先修改密码。"))
+            return redirect("accounts:password_change")
+        return self.get_response(request)

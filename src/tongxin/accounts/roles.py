@@ -1,0 +1,71 @@
+"""Roles, data scopes and what each role may do.
+
+Capabilities are checked by views and the API; which rows a user sees is decided only by
+`accounts.scoping`. 三员分立: the system admin manages accounts, the security admin the
+policy, the auditor reads the audit log — none of the three reads personal data.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    GRID_WORKER = "grid_worker", _("网格员")
+    COMMUNITY_OFFICER = "community_officer", _("社区专干")
+    STREET_OFFICER = "street_officer", _("街道民宗专干")
+    BUREAU_OFFICER = "bureau_officer", _("民宗局工作人员")
+    DEPARTMENT_LIAISON = "department_liaison", _("部门联络员")
+    LEADER = "leader", _("领导")
+    ORIGIN_LIAISON = "origin_liaison", _("流出地联络员")
+    SYSTEM_ADMIN = "sysadmin", _("系统管理员")
+    SECURITY_ADMIN = "secadmin", _("安全管理员")
+    AUDITOR = "auditor", _("安全审计员")
+
+
+class DataScope(models.TextChoices):
+    ALL = "all", _("全部数据")
+    SUBTREE = "subtree", _("本单位及下级")
+    UNIT = "unit", _("仅本单位")
+    OWN = "own", _("仅本人录入")
+
+
+class Cap(models.TextChoices):
+    PERSON_READ = "person.read", _("查看人员信息")
+    PERSON_WRITE = "person.write", _("登记人员信息")
+    PERSON_FULL_ID = "person.full_id", _("查看完整证件号码")
+    BREAK_GLASS = "person.break_glass", _("紧急授权访问辖区外人员")
+    GEO_MANAGE = "geo.manage", _("管理网格")
+    GEO_READ = "geo.read", _("查看辖区")
+    DEPARTMENT_MANAGE = "department.manage", _("管理成员单位")
+    DASHBOARD = "dashboard.read", _("查看统计")
+    ACCOUNT_MANAGE = "account.manage", _("管理账户")
+    POLICY_MANAGE = "policy.manage", _("管理安全策略")
+    AUDIT_READ = "audit.read", _("查看审计日志")
+
+
+_STAFF_READ = {Cap.PERSON_READ, Cap.GEO_READ, Cap.DASHBOARD}
+CAPABILITIES: dict[str, set[str]] = {
+    Role.GRID_WORKER: _STAFF_READ | {Cap.PERSON_WRITE},
+    Role.COMMUNITY_OFFICER: _STAFF_READ | {Cap.PERSON_WRITE, Cap.GEO_MANAGE},
+    Role.STREET_OFFICER: _STAFF_READ
+    | {Cap.PERSON_WRITE, Cap.GEO_MANAGE, Cap.PERSON_FULL_ID, Cap.BREAK_GLASS},
+    Role.BUREAU_OFFICER: _STAFF_READ
+    | {
+        Cap.PERSON_WRITE,
+        Cap.GEO_MANAGE,
+        Cap.DEPARTMENT_MANAGE,
+        Cap.PERSON_FULL_ID,
+        Cap.BREAK_GLASS,
+    },
+    Role.DEPARTMENT_LIAISON: {Cap.PERSON_READ, Cap.GEO_READ},
+    Role.LEADER: {Cap.DASHBOARD, Cap.GEO_READ},
+    Role.ORIGIN_LIAISON: {Cap.GEO_READ},
+    Role.SYSTEM_ADMIN: {Cap.ACCOUNT_MANAGE, Cap.GEO_READ},
+    Role.SECURITY_ADMIN: {Cap.POLICY_MANAGE},
+    Role.AUDITOR: {Cap.AUDIT_READ},
+}
+
+# Roles that must log in with a second factor (等保 level 3: administrators).
+SECOND_FACTOR_ROLES = {Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN, Role.AUDITOR}

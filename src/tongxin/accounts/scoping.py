@@ -1,0 +1,97 @@
+"""The one place that decides which rows a user may see (deny by default).
+
+Every list, detail, export and API view of scoped data calls `scoped()` or
+`get_scoped_or_404()`. A model opts in by declaring:
+
+- `scope_capability`: the capability needed to see any row at all;
+- `scope_path_field`: the field holding the jurisdiction path of the row's unit;
+- `scope_owner_field` (optional): the user who recorded the row, for the "own" scope.
+
+Rows outside the scope are indistinguishable from rows that do not exist (404).
+"""
+
+from __future__ import annotations
+
+from typing import TypeVar
+
+from django.db import models
+from django.http import Http404
+
+from tongxin.geo.models import subtree_q
+
+from .roles import DataScope
+
+M = TypeVar("M", bound=models.Model)
+
+
+def scoped(
+    user, queryset: models.QuerySet[M], *, capability: str | None = None
+) -> models.QuerySet[M]:
+    model = queryset.model
+    capability = capability or getattr(model, "scope_capability", None)
+    if capability is None:
+        raise TypeError(f"{model.__name__} declares no scope_capability")
+    if not getattr(user, "is_authenticated", False) or not user.can(capability):
+        return queryset.none()
+    scope = user.data_scope
+    if scope == DataScope.ALL:
+        return queryset
+    if user.unit_id is None:
+        return queryset.none()
+    path_field: str = model.scope_path_field  # type: ignore[attr-defined]
+    if scope == DataScope.SUBTREE:
+        return queryset.filter(subtree_q(user.unit.path, path_field))
+    if scope == DataScope.UNIT:
+        return queryset.filter(**{path_field: user.unit.path})
+    owner_field = getattr(model, "scope_owner_field", None)
+    if scope == DataScope.OWN and owner_field:
+        return queryset.filter(**{owner_field: user})
+    return queryset.none()
+
+
+def get_scoped_or_404(
+    user, queryset: models.QuerySet[M], *, capability: str | None = None, **lookup
+) -> M:
+    try:
+        return scoped(user, queryset, capability=capability).get(**lookup)
+    except queryset.model.DoesNotExist as exc:  # type: ignore[attr-defined]
+        raise Http404 from exc
+
+
+def in_scope(user, obj: models.Model, *, capability: str | None = None) -> bool:
+    return scoped(
+        user, type(obj)._default_manager.filter(pk=obj.pk), capability=capability
+    ).exists()
+
+
+def visible_units(user, queryset=None):
+    """Units a user may see: their own subtree (all units with scope "all")."""
+    from tongxin.geo.models import Unit
+
+    from .roles import Cap
+
+    queryset = Unit.objects.all() if queryset is None else queryset
+    if not getattr(user, "is_authenticated", False) or not user.can(Cap.GEO_READ):
+        return queryset.none()
+    if user.data_scope == DataScope.ALL:
+        return queryset
+    if user.unit_id is None:
+        return queryset.none()
+    return queryset.filter(subtree_q(user.unit.path))
+
+
+def visible_departments(user, queryset=None):
+    """Departments of the user's unit, its ancestors (where requests are referred) and below."""
+    from .models import Department
+    from .roles import Cap
+
+    queryset = Department.objects.all() if queryset is None else queryset
+    if not getattr(user, "is_authenticated", False) or not user.can(Cap.GEO_READ):
+        return queryset.none()
+    if user.data_scope == DataScope.ALL:
+        return queryset
+    if user.unit_id is None:
+        return queryset.none()
+    path = user.unit.path
+    ancestors = [path[:n] for n in (2, 4, 6, 9, 12) if n <= len(path)]
+    return queryset.filter(models.Q(unit__path__in=ancestors) | subtree_q(path, "unit__path"))

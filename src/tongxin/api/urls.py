@@ -1,0 +1,14 @@
+from django.urls import path
+from drf_spectacular.views import SpectacularAPIView
+
+from . import views
+
+app_name = "api"
+urlpatterns = [
+    path("auth/token/", views.TokenView.as_view(), name="token"),
+    path("geo/units/", views.UnitList.as_view(), name="units"),
+    path("departments/", views.DepartmentList.as_view(), name="departments"),
+    path("audit/events/", views.AuditEventList.as_view(), name="audit_events"),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", views.api_docs, name="docs"),
+]

@@ -1,0 +1,23 @@
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+
+from tongxin.accounts.roles import Cap
+
+# The sidebar: (url name, label, capability). Shown only where the user has the capability.
+NAVIGATION = [
+    ("home", _("工作台"), None),
+    ("registry:person_list", _("人员信息"), Cap.PERSON_READ),
+    ("geo:root", _("辖区与网格"), Cap.GEO_READ),
+    ("accounts:department_list", _("成员单位"), Cap.GEO_READ),
+    ("accounts:user_list", _("账户管理"), Cap.ACCOUNT_MANAGE),
+    ("accounts:policy", _("安全策略"), Cap.POLICY_MANAGE),
+    ("audit:events", _("审计日志"), Cap.AUDIT_READ),
+]
+
+
+def shell(request):
+    user = getattr(request, "user", None)
+    nav = []
+    if user is not None and user.is_authenticated:
+        nav = [(name, label) for name, label, cap in NAVIGATION if cap is None or user.can(cap)]
+    return {"nav_items": nav, "demo_mode": settings.DEMO, "languages": settings.LANGUAGES}

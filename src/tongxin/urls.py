@@ -1,0 +1,14 @@
+from django.urls import include, path
+
+from tongxin.core import views as core_views
+
+urlpatterns = [
+    path("", core_views.home, name="home"),
+    path("healthz", core_views.healthz, name="healthz"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("accounts/", include("tongxin.accounts.urls")),
+    path("geo/", include("tongxin.geo.urls")),
+    path("registry/", include("tongxin.registry.urls")),
+    path("audit/", include("tongxin.audit.urls")),
+    path("api/v1/", include("tongxin.api.urls")),
+]

@@ -1,0 +1,61 @@
+"""Shared fixtures: the demo city loaded once per test database, and persona logins."""
+
+from __future__ import annotations
+
+import pytest
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from tongxin.accounts.models import User
+from tongxin.registry.demo import load_demo_city
+
+DEMO_PERSONS = 40
+PERSONAS = [
+    "city_admin",
+    "district_officer",
+    "street_officer",
+    "community_officer",
+    "grid_worker_a",
+    "grid_worker_b",
+    "police_liaison",
+    "leader",
+    "sysadmin",
+    "secadmin",
+    "auditor",
+]
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock():
+        load_demo_city(persons=DEMO_PERSONS, seed=7)
+
+
+@pytest.fixture(autouse=True)
+def _not_demo_mode(settings):
+    settings.DEMO = False
+
+
+def login_as(client, username: str) -> User:
+    """Log in as a persona, with the second factor done for the roles that need it."""
+    user = User.objects.get(username=username)
+    client.force_login(user)
+    if user.needs_second_factor():
+        device, _ = TOTPDevice.objects.get_or_create(
+            user=user, name="test", defaults={"confirmed": True}
+        )
+        session = client.session
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        session.save()
+    return user
+
+
+@pytest.fixture
+def as_user(client, db):
+    def _login(username: str):
+        if username == "anonymous":
+            client.logout()
+            return None
+        return login_as(client, username)
+
+    return _login
