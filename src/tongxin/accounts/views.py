@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -61,13 +62,25 @@ def _confirmed_device(user):
     return TOTPDevice.objects.filter(user=user, confirmed=True).first()
 
 
+def _not_throttled(device, form) -> bool:
+    """django-otp doubles the wait after each wrong code; say so instead of failing silently."""
+    allowed, info = device.verify_is_allowed()
+    if not allowed:
+        wait = ""
+        if info and info.get("locked_until"):
+            seconds = max(1, int((info["locked_until"] - timezone.now()).total_seconds()) + 1)
+            wait = _("请 %(n)d 秒后再试。") % {"n": seconds}
+        form.add_error("token", _("动态口令错误次数过多。") + wait)
+    return allowed
+
+
 @login_required
 def otp_verify(request):
     device = _confirmed_device(request.user)
     if device is None:
         return redirect("accounts:otp_setup")
     form = OtpForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and form.is_valid() and _not_throttled(device, form):
         if device.verify_token(form.cleaned_data["token"]):
             otp_login(request, device)
             return redirect(_safe_next(request))
@@ -86,7 +99,7 @@ def otp_setup(request):
         user=request.user, confirmed=False, defaults={"name": "authenticator"}
     )
     form = OtpForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and form.is_valid() and _not_throttled(device, form):
         if device.verify_token(form.cleaned_data["token"]):
             with transaction.atomic():
                 device.confirmed = True

@@ -1,0 +1,52 @@
+"""`tongxin serve` starts gunicorn and the task worker and answers on the given port."""
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_serve_answers_healthz_and_stops_cleanly(tmp_path):
+    env = {
+        **os.environ,
+        "TONGXIN_VAR_DIR": str(tmp_path),
+        "DATABASE_URL": f"sqlite:///{tmp_path}/t.sqlite3",
+    }
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+    subprocess.run(
+        [sys.executable, "-m", "tongxin", "migrate", "-v0"], env=env, check=True, timeout=120
+    )
+    port = _free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tongxin", "serve", "--host", "127.0.0.1", "--port", str(port)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        body = None
+        for _ in range(60):
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as r:  # noqa: S310
+                    body = r.read().decode()
+                    server = r.headers["Server"]
+                break
+            except OSError:
+                time.sleep(0.5)
+        assert body == '{"status": "ok", "database": "ok"}'
+        assert "gunicorn" in server
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        output = proc.communicate(timeout=30)[0]
+    assert proc.returncode == 0, output
+    assert "db_worker" in output or "worker" in output.lower()
