@@ -52,9 +52,17 @@ def scoped(
 def get_scoped_or_404(
     user, queryset: models.QuerySet[M], *, capability: str | None = None, **lookup
 ) -> M:
+    """One object in scope, or one the user holds a time-limited grant for (a model may
+    declare `scope_grant_q(user)`, e.g. break-the-glass access to a person); else 404."""
     try:
         return scoped(user, queryset, capability=capability).get(**lookup)
     except queryset.model.DoesNotExist as exc:  # type: ignore[attr-defined]
+        grant_q = getattr(queryset.model, "scope_grant_q", None)
+        capability = capability or getattr(queryset.model, "scope_capability", None)
+        if grant_q and user.is_authenticated and capability and user.can(capability):
+            granted = queryset.filter(grant_q(user)).filter(**lookup).first()
+            if granted is not None:
+                return granted
         raise Http404 from exc
 
 

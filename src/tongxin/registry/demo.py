@@ -10,15 +10,18 @@ from datetime import date, timedelta
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from simple_history.utils import bulk_create_with_history
 
 from tongxin.accounts.models import Department, DepartmentKind, User
 from tongxin.accounts.roles import DataScope, Role
 from tongxin.accounts.services import department_save, user_create
-from tongxin.core.crypto import blind_index, encrypt
+from tongxin.core import crypto
 from tongxin.geo.models import Level, Unit
 from tongxin.geo.services import divisions_load, grids_draw
 
-from .models import Person, Stay, StayReason, mask_document
+from .codes import ExpectedDuration, HousingKind, Relationship, Schooling, StayReason, StaySource
+from .models import Household, HouseholdMember, Housing, Person, Stay, mask_document
+from .search_keys import set_search_keys
 
 CITY = "410100"
 DISTRICT = "410104"  # 管城回族区
@@ -109,6 +112,7 @@ ORIGINS = [
 ]
 HUI_SURNAMES = "马白杨米哈金丁沙穆海纳虎撒"
 HAN_GIVEN = "明华英军芳玉兰伟强丽敏静建国志刚秀梅燕海涛慧"
+HAN_SURNAMES = "王李张刘陈杨赵黄周吴"
 UYGHUR = [
     "买买提",
     "艾力",
@@ -198,8 +202,26 @@ def load_demo_city(
     return {"divisions": divisions["total"], "grids": grids, "persons": created}
 
 
+SURNAME_FOR_KOREAN = KOREAN_SURNAMES
+
+
+def _child_schooling(age: int) -> str:
+    if age < 3:
+        return Schooling.NOT_SCHOOL_AGE
+    if age < 6:
+        return Schooling.KINDERGARTEN
+    if age < 12:
+        return Schooling.PRIMARY
+    if age < 15:
+        return Schooling.JUNIOR
+    if age < 18:
+        return Schooling.SENIOR
+    return Schooling.NOT_SCHOOL_AGE
+
+
 def load_demo_persons(count: int, *, seed: int) -> int:
-    """Synthetic persons spread over the city's grids; the demo grid workers' grids first."""
+    """Synthetic families in rented flats and dormitories across the city's grids (the demo
+    grid workers' grids first), with their stays; about one in ten has left again."""
     rng = random.Random(seed)
     demo_grids = _demo_grids()
     street_grids = list(
@@ -209,51 +231,148 @@ def load_demo_persons(count: int, *, seed: int) -> int:
         Unit.objects.filter(level=Level.GRID, path__startswith="4101").order_by("path")
     )
     today = timezone.localdate()
-    start = Person.objects.count()
-    persons: list[Person] = []
-    stays: list[tuple[int, Unit, date, str]] = []
-    for i in range(count):
-        if i < len(demo_grids) * 5:
-            grid = demo_grids[i % len(demo_grids)]
+    seen: set[str] = set(Person.objects.values_list("id_number_hash", flat=True))
+    serial = Person.objects.count()
+    families: list[tuple[Unit, Housing, list[tuple[Person, str, str]], date, str, date | None]] = []
+    made = 0
+    while made < count:
+        if made < len(demo_grids) * 5:
+            grid = (
+                demo_grids[(made // 5) % len(demo_grids)] if made < 10 else rng.choice(demo_grids)
+            )
         elif rng.random() < 0.3:
             grid = rng.choice(street_grids)
         else:
             grid = rng.choice(all_grids)
         region, ethnicity = rng.choice(ORIGINS)
-        sex = rng.choice("12")
-        birth = date(1950, 1, 1) + timedelta(days=rng.randrange(0, 365 * 72))
-        sequence = (start + i) % 499 * 2 + (1 if sex == "1" else 2)
-        number = citizen_id(region, birth, sequence)
-        phone = f"1{rng.choice('3578')}{rng.randrange(10**9):09d}"
-        person = Person(
-            name=_name(rng, ethnicity),
-            sex=sex,
-            birth_date=birth,
-            ethnicity=ethnicity,
-            id_number_enc=encrypt(number),
-            id_number_hash=blind_index(number, purpose="id_number"),
-            id_number_masked=mask_document(number),
-            phone_enc=encrypt(phone),
-            phone_hash=blind_index(phone, purpose="phone"),
+        kind = rng.choices(HousingKind.values, weights=[60, 5, 15, 8, 10, 2])[0]
+        community = grid.name.split("第")[0]
+        housing = Housing(
+            address=f"{community}{rng.randint(1, 120)}号院{rng.randint(1, 12)}号楼{rng.randint(101, 1806)}室",
+            grid=grid,
             unit_path=grid.path,
-            present=True,
+            kind=kind,
+            landlord_name=rng.choice(HAN_SURNAMES) + rng.choice(HAN_GIVEN)
+            if kind == HousingKind.RENTED
+            else "",
         )
-        persons.append(person)
-        arrival = today - timedelta(days=rng.randrange(1, 365 * 6))
-        stays.append((i, grid, arrival, rng.choice(StayReason.values)))
-    # Duplicate document numbers (same region, birth date, sequence) are skipped, not doubled.
-    seen: set[str] = set(Person.objects.values_list("id_number_hash", flat=True))
-    unique = []
-    for person, stay in zip(persons, stays, strict=True):
-        if person.id_number_hash not in seen:
+        size = min(count - made, rng.choices([1, 2, 3, 4, 5], weights=[35, 20, 25, 15, 5])[0])
+        head_birth = date(1960, 1, 1) + timedelta(days=rng.randrange(0, 365 * 40))
+        members: list[tuple[Person, str, str]] = []
+        for position in range(size):
+            if position == 0:
+                sex, birth, relation = rng.choice("12"), head_birth, Relationship.HEAD
+            elif position == 1:
+                sex, birth, relation = (
+                    "2",
+                    head_birth + timedelta(days=rng.randrange(-900, 1500)),
+                    Relationship.SPOUSE,
+                )
+            else:
+                sex = rng.choice("12")
+                birth = min(
+                    today - timedelta(days=30),
+                    head_birth + timedelta(days=rng.randrange(365 * 20, 365 * 40)),
+                )
+                relation = Relationship.SON if sex == "1" else Relationship.DAUGHTER
+            serial += 1
+            sequence = serial % 499 * 2 + (1 if sex == "1" else 2)
+            number = citizen_id(region, birth, sequence)
+            if crypto.blind_index(number, purpose="id_number") in seen:
+                continue
+            phone = (
+                f"1{rng.choice('3578')}{rng.randrange(10**9):09d}"
+                if today.year - birth.year >= 16
+                else ""
+            )
+            person = Person(
+                name=_name(rng, ethnicity),
+                sex=sex,
+                birth_date=birth,
+                ethnicity=ethnicity,
+                hukou_code=region,
+                origin_code=region,
+                origin_province=region[:2],
+                occupation=rng.choice("124466668") if today.year - birth.year >= 16 else "0",
+                education=rng.choice(["80", "70", "70", "60", "30", "20"]),
+                marital_status="20"
+                if relation in (Relationship.HEAD, Relationship.SPOUSE) and size > 1
+                else "10",
+                languages="zh"
+                if ethnicity == "03"
+                else "zh," + {"05": "ug", "04": "bo", "10": "ko", "02": "mn"}.get(ethnicity, "zh"),
+                interpreter_needed=ethnicity in ("05", "04") and rng.random() < 0.2,
+                employer=rng.choice(
+                    ["", "郑州市某餐饮有限公司", "个体经营", "某建筑公司", "某物流公司"]
+                ),
+                id_number_enc=crypto.encrypt(number),
+                id_number_hash=crypto.blind_index(number, purpose="id_number"),
+                id_number_masked=mask_document(number),
+                phone_enc=crypto.encrypt(phone),
+                phone_hash=crypto.blind_index(phone, purpose="phone") if phone else "",
+                unit_path=grid.path,
+                present=True,
+            )
+            set_search_keys(person)
             seen.add(person.id_number_hash)
-            unique.append((person, stay))
-    Person.objects.bulk_create([p for p, _s in unique], batch_size=500)
-    Stay.objects.bulk_create(
+            age = person.age_on(today)
+            schooling = (
+                _child_schooling(age)
+                if relation in (Relationship.SON, Relationship.DAUGHTER)
+                else Schooling.NOT_SCHOOL_AGE
+            )
+            if schooling == Schooling.PRIMARY and rng.random() < 0.05:
+                schooling = Schooling.NOT_ENROLLED
+            members.append((person, relation, schooling))
+        if not members:
+            continue
+        arrival = today - timedelta(days=rng.randrange(1, 365 * 6))
+        departure = (
+            arrival + timedelta(days=rng.randrange(1, (today - arrival).days + 1))
+            if rng.random() < 0.1 and made >= 10
+            else None
+        )
+        families.append((grid, housing, members, arrival, rng.choice(StayReason.values), departure))
+        made += len(members)
+
+    Housing.objects.bulk_create([f[1] for f in families], batch_size=500)
+    for _grid, _housing, members, arrival, reason, departure in families:
+        for person, _rel, _school in members:
+            person.arrival_date, person.stay_reason, person.present = (
+                arrival,
+                reason,
+                departure is None,
+            )
+    persons = [p for f in families for p, _r, _s in f[2]]
+    bulk_create_with_history(persons, Person, batch_size=500, default_change_reason="演示数据")
+    households = [Household(housing=f[1], unit_path=f[0].path) for f in families]
+    Household.objects.bulk_create(households, batch_size=500)
+    HouseholdMember.objects.bulk_create(
         [
-            Stay(person=p, grid=g, unit_path=g.path, arrival_date=a, reason=r)
-            for p, (_i, g, a, r) in unique
+            HouseholdMember(household=h, person=p, relationship=r, schooling=s)
+            for h, f in zip(households, families, strict=True)
+            for p, r, s in f[2]
         ],
         batch_size=500,
     )
-    return len(unique)
+    Stay.objects.bulk_create(
+        [
+            Stay(
+                person=p,
+                grid=grid,
+                unit_path=grid.path,
+                housing=housing,
+                address=housing.address,
+                arrival_date=arrival,
+                reason=reason,
+                departure_date=departure,
+                destination="返回原籍" if departure else "",
+                source=StaySource.VISIT,
+                expected_duration=ExpectedDuration.Y1_3,
+            )
+            for grid, housing, members, arrival, reason, departure in families
+            for p, _r, _s in members
+        ],
+        batch_size=500,
+    )
+    return len(persons)

@@ -1,0 +1,145 @@
+"""Validators for national identifiers and names. Messages are in Chinese, for the field."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import date
+
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+ID_CHECK = "10X98765432"
+MIDDLE_DOT = "\u00b7"
+# Lookalikes of the middle dot typed by input methods and OCR (民委发〔2016〕33号).
+DOT_LOOKALIKES = "\u2022\u30fb\uff0e\u2027\u22c5\u00b7\u2219\u16eb\u318d\uff65"
+CJK = r"\u3400-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
+MOBILE_RE = re.compile(r"^1[3-9]\d{9}$")
+
+
+def id_check_char(first17: str) -> str:
+    return ID_CHECK[sum(int(d) * w for d, w in zip(first17, ID_WEIGHTS, strict=True)) % 11]
+
+
+def upgrade_legacy_id(number: str) -> str:
+    """15-digit (GB 11643-1989) → 18-digit: insert 19 after the region code, add the check."""
+    body = number[:6] + "19" + number[6:]
+    return body + id_check_char(body)
+
+
+def normalise_citizen_id(raw: str) -> str:
+    """Strip spaces, upper-case the X, upgrade 15-digit numbers. Validation is separate."""
+    number = re.sub(r"\s", "", raw or "").upper()
+    if len(number) == 15 and number.isdigit():
+        return upgrade_legacy_id(number)
+    return number
+
+
+def citizen_id_info(number: str) -> tuple[date, str]:
+    """Validate an 18-character citizen ID and return (birth date, sex code '1'/'2')."""
+    if not re.fullmatch(r"\d{17}[\dX]", number):
+        raise ValidationError(
+            _("公民身份号码应为 18 位（最后一位可为 X），或 15 位旧号码。"), code="format"
+        )
+    try:
+        birth = date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
+    except ValueError:
+        raise ValidationError(
+            _("公民身份号码中的出生日期 %(d)s 不是真实日期。") % {"d": number[6:14]}, code="date"
+        ) from None
+    if birth.year < 1900 or birth > timezone.localdate():
+        raise ValidationError(
+            _("公民身份号码中的出生日期 %(d)s 不合理。") % {"d": number[6:14]}, code="date"
+        )
+    if id_check_char(number[:17]) != number[17]:
+        raise ValidationError(_("公民身份号码校验位不正确，请核对每一位数字。"), code="checksum")
+    sex = "1" if int(number[16]) % 2 else "2"
+    return birth, sex
+
+
+def validate_citizen_id(raw: str) -> str:
+    number = normalise_citizen_id(raw)
+    if len(raw.strip()) == 15 and raw.strip()[12:15] in {"996", "997", "998", "999"}:
+        raise ValidationError(
+            _("15 位号码顺序码为 996–999（百岁老人），升级有歧义，请人工核对 18 位号码。"),
+            code="centenarian",
+        )
+    citizen_id_info(number)
+    return number
+
+
+DOCUMENT_PATTERNS = {
+    # Passports: ordinary E + 8 characters, older G/D/S/P + 8 digits; foreign ones vary.
+    "passport": (re.compile(r"^[A-Z0-9]{5,17}$"), "护照号码应为 5–17 位字母或数字。"),
+    "hk_macao": (
+        re.compile(r"^(H|M)\d{8,10}$|^8[12]0000\d{11}[\dX]$"),
+        "港澳居民证件号码应为 H/M 加 8–10 位数字，或 810000/820000 开头的 18 位居住证号码。",
+    ),
+    "taiwan": (
+        re.compile(r"^\d{8}$|^830000\d{11}[\dX]$"),
+        "台湾居民证件号码应为 8 位数字，或 830000 开头的 18 位居住证号码。",
+    ),
+    "foreigner": (
+        re.compile(r"^[A-Z]{3}\d{12}$|^9\d{16}[\dX]$"),
+        "外国人永久居留身份证号码应为 3 位字母加 12 位数字（旧版）或 9 开头的 18 位号码。",
+    ),
+}
+
+
+def validate_document(id_type: str, raw: str) -> str:
+    """Validate and normalise a document number of the given type."""
+    if not raw or not raw.strip():
+        raise ValidationError(_("请填写证件号码。"), code="required")
+    if id_type == "citizen_id":
+        return validate_citizen_id(raw)
+    number = re.sub(r"\s", "", raw).upper()
+    pattern, message = DOCUMENT_PATTERNS[id_type]
+    if not pattern.match(number):
+        raise ValidationError(_(message), code="format")
+    if len(number) == 18 and number[:17].isdigit() and id_check_char(number[:17]) != number[17]:
+        raise ValidationError(_("证件号码校验位不正确，请核对每一位数字。"), code="checksum")
+    return number
+
+
+def normalise_name(raw: str) -> str:
+    """Apply the 2016 name rule: NFC, trimmed, lookalike dots (and . or - between Chinese
+    parts) become "·", no spaces around the dot."""
+    name = unicodedata.normalize("NFC", raw or "").strip()
+    name = re.sub(r"\s+", " ", name)
+    name = re.sub(f"[{DOT_LOOKALIKES}]", MIDDLE_DOT, name)
+    name = re.sub(rf"(?<=[{CJK}])\s*[.\-－—]\s*(?=[{CJK}])", MIDDLE_DOT, name)
+    name = re.sub(rf"\s*{MIDDLE_DOT}\s*", MIDDLE_DOT, name)
+    return name
+
+
+def validate_name(raw: str) -> str:
+    name = normalise_name(raw)
+    if not name:
+        raise ValidationError(_("请填写姓名。"), code="required")
+    if name.startswith(MIDDLE_DOT) or name.endswith(MIDDLE_DOT) or MIDDLE_DOT * 2 in name:
+        raise ValidationError(_("姓名中的间隔号“·”只能用在两个部分之间。"), code="dot")
+    try:
+        name.encode("gb18030")
+    except UnicodeEncodeError:
+        raise ValidationError(_("姓名含有国家标准 GB 18030 以外的字符。"), code="charset") from None
+    if any(unicodedata.category(c).startswith("C") for c in name):
+        raise ValidationError(_("姓名含有不可见的控制字符。"), code="control")
+    if re.search(r"[0-9]", name):
+        raise ValidationError(_("姓名不能包含数字。"), code="digits")
+    return name
+
+
+def validate_mobile(raw: str) -> str:
+    phone = re.sub(r"[\s\-]", "", raw or "")
+    if phone.startswith("+86"):
+        phone = phone[3:]
+    if not MOBILE_RE.match(phone):
+        raise ValidationError(_("请填写 11 位大陆手机号码（1 开头）。"), code="mobile")
+    return phone
+
+
+def validate_not_future(value: date, label: str) -> None:
+    if value and value > timezone.localdate():
+        raise ValidationError(_("%(label)s不能晚于今天。") % {"label": label}, code="future")

@@ -1,0 +1,35 @@
+"""Search keys kept beside each person: characters for full-text phrase search, pinyin
+(full and initials) and a Latin key for prefix search."""
+
+from __future__ import annotations
+
+import re
+
+from pypinyin import Style, lazy_pinyin
+
+NON_KEY = re.compile(r"[\s·\u00b7]")
+
+
+def spaced_chars(*names: str) -> str:
+    """'马明' → '马 明'; several names are separated so phrases do not run across them."""
+    parts = [" ".join(NON_KEY.sub("", n)) for n in names if n and NON_KEY.sub("", n)]
+    return " , ".join(parts)
+
+
+def pinyin_keys(name: str) -> tuple[str, str]:
+    """('maming', 'mm') for 马明, lower-case ASCII without separators."""
+    text = NON_KEY.sub("", name)
+    syllables = [s.lower() for s in lazy_pinyin(text, style=Style.NORMAL, errors="ignore")]
+    syllables = [re.sub(r"[^a-z]", "", s) for s in syllables]
+    syllables = [s for s in syllables if s]
+    return "".join(syllables)[:300], "".join(s[0] for s in syllables)[:100]
+
+
+def latin_key(text: str) -> str:
+    return re.sub(r"[^a-z]", "", (text or "").lower())[:300]
+
+
+def set_search_keys(person) -> None:
+    person.search_chars = spaced_chars(person.name, person.former_names)
+    person.pinyin_full, person.pinyin_initials = pinyin_keys(person.name)
+    person.latin_key = latin_key(person.latin_name)

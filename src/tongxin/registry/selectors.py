@@ -1,0 +1,185 @@
+"""Reads of the registry: search and classified retrieval (分类检索), always scoped."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+from django.core.exceptions import ValidationError
+from django.db import connection, models
+from django.db.models.expressions import RawSQL
+from django.utils import timezone
+
+from tongxin.accounts.scoping import scoped, visible_units
+from tongxin.core import crypto
+from tongxin.core.validators import normalise_citizen_id
+
+from .codes import FACT_READER_ROLES, FACT_READERS_BY_DEPARTMENT
+from .models import DepartmentFact, HouseholdMember, Person
+from .search_keys import latin_key, spaced_chars
+
+AGE_BANDS = {
+    "0-2": (0, 2),
+    "3-5": (3, 5),
+    "6-14": (6, 14),
+    "15-17": (15, 17),
+    "18-59": (18, 59),
+    "60+": (60, 200),
+}
+CJK_RE = re.compile(r"[\u3400-\u9fff\uf900-\ufaff\U00020000-\U0003134f]")
+
+
+def birth_range(day: date, low: int, high: int) -> tuple[date, date]:
+    """Birth dates of people aged low..high on `day` (inclusive), from fixed cut-offs."""
+
+    def years_before(d: date, n: int) -> date:
+        try:
+            return d.replace(year=d.year - n)
+        except ValueError:  # 29 February
+            return d.replace(year=d.year - n, day=28)
+
+    latest = years_before(day, low)
+    earliest = years_before(day, high + 1) + (date(2001, 1, 2) - date(2001, 1, 1))
+    return earliest, latest
+
+
+def _phrase_filter(text: str) -> models.Expression:
+    """Persons whose name (or former name) contains `text` as consecutive characters."""
+    chars = spaced_chars(text)
+    if connection.vendor == "postgresql":
+        return RawSQL(
+            "to_tsvector('simple', registry_person.search_chars) @@ phraseto_tsquery('simple', %s)",
+            [chars],
+            output_field=models.BooleanField(),
+        )
+    phrase = '"' + chars.replace('"', "") + '"'
+    return RawSQL(
+        "registry_person.id IN (SELECT rowid FROM registry_person_fts WHERE registry_person_fts MATCH %s)",
+        [phrase],
+        output_field=models.BooleanField(),
+    )
+
+
+def _prefix(field: str, prefix: str) -> models.Q:
+    """An index-friendly prefix match on a lower-case ASCII key."""
+    return models.Q(**{f"{field}__gte": prefix, f"{field}__lt": prefix + "{"})
+
+
+def search_q(q: str) -> models.Q | models.Expression | None:
+    """What the one search box means: a document number or phone (exact), Chinese
+    characters (substring of a name), or letters (pinyin, initials, transliteration)."""
+    q = q.strip()
+    if not q:
+        return None
+    compact = re.sub(r"\s", "", q).upper()
+    if re.fullmatch(r"1[3-9]\d{9}", compact):
+        return models.Q(phone_hash=crypto.blind_index(compact, purpose="phone"))
+    if re.fullmatch(r"\d{15}|\d{17}[\dX]", compact):
+        return models.Q(
+            id_number_hash=crypto.blind_index(normalise_citizen_id(compact), purpose="id_number")
+        )
+    if re.fullmatch(r"[A-Z0-9]{5,20}", compact) and re.search(r"\d", compact):
+        return models.Q(id_number_hash=crypto.blind_index(compact, purpose="id_number"))
+    if CJK_RE.search(q):
+        return _phrase_filter(q)
+    key = latin_key(q)
+    if key:
+        return (
+            _prefix("pinyin_initials", key)
+            | _prefix("pinyin_full", key)
+            | _prefix("latin_key", key)
+        )
+    return models.Q(pk__in=[])
+
+
+@dataclass
+class PersonFilters:
+    q: str = ""
+    unit: str = ""
+    ethnicity: str = ""
+    sex: str = ""
+    age_band: str = ""
+    origin_province: str = ""
+    reason: str = ""
+    arrival_from: date | None = None
+    arrival_to: date | None = None
+    present: bool | None = None
+    occupation: str = ""
+    school_age_children: bool = False
+
+
+def person_list_for(user, filters: PersonFilters) -> models.QuerySet[Person]:
+    """Persons in the user's scope matching the filters, newest first (keyset by id)."""
+    persons = scoped(user, Person.objects.filter(merged_into__isnull=True))
+    condition = search_q(filters.q)
+    if condition is not None:
+        persons = persons.filter(condition)
+    if filters.unit:
+        unit = (
+            visible_units(user).filter(code=filters.unit).first()
+            if user.data_scope != "all"
+            else None
+        )
+        if unit is None:
+            from tongxin.geo.models import Unit
+
+            unit = Unit.objects.filter(code=filters.unit).first()
+        if unit is None:
+            raise ValidationError({"unit": ["单位代码不存在。"]})
+        from tongxin.geo.models import subtree_q
+
+        persons = persons.filter(subtree_q(unit.path, "unit_path"))
+    for field in ("ethnicity", "sex", "origin_province", "occupation"):
+        value = getattr(filters, field)
+        if value:
+            persons = persons.filter(**{field: value})
+    if filters.reason:
+        persons = persons.filter(stay_reason=filters.reason)
+    if filters.age_band:
+        if filters.age_band not in AGE_BANDS:
+            raise ValidationError({"age_band": ["未知的年龄段。"]})
+        low, high = AGE_BANDS[filters.age_band]
+        earliest, latest = birth_range(timezone.localdate(), low, high)
+        persons = persons.filter(birth_date__gte=earliest, birth_date__lte=latest)
+    if filters.arrival_from:
+        persons = persons.filter(arrival_date__gte=filters.arrival_from)
+    if filters.arrival_to:
+        persons = persons.filter(arrival_date__lte=filters.arrival_to)
+    if filters.present is not None:
+        persons = persons.filter(present=filters.present)
+    if filters.school_age_children:
+        earliest, latest = birth_range(timezone.localdate(), 6, 14)
+        households = HouseholdMember.objects.filter(
+            person__birth_date__gte=earliest, person__birth_date__lte=latest
+        ).values("household_id")
+        persons = persons.filter(
+            models.Exists(
+                HouseholdMember.objects.filter(
+                    person=models.OuterRef("pk"), household_id__in=households
+                )
+            )
+        )
+    return persons.order_by("-pk")
+
+
+def keyset_page(
+    queryset: models.QuerySet, *, after: int | None, size: int = 50
+) -> tuple[list, int | None]:
+    """One page of a newest-first list and the cursor of the next page (None at the end)."""
+    if after:
+        queryset = queryset.filter(pk__lt=after)
+    rows = list(queryset[: size + 1])
+    next_after = rows[size - 1].pk if len(rows) > size else None
+    return rows[:size], next_after
+
+
+def facts_visible_to(user, person: Person) -> models.QuerySet[DepartmentFact]:
+    """Department facts of the categories the user's duty needs."""
+    if user.roles & FACT_READER_ROLES:
+        return person.facts.select_related("source_department")
+    if user.department_id is None:
+        return DepartmentFact.objects.none()
+    kind = user.department.kind
+    categories = [c for c, kinds in FACT_READERS_BY_DEPARTMENT.items() if kind in kinds]
+    return person.facts.filter(category__in=categories).select_related("source_department")
