@@ -36,6 +36,8 @@ class Cap(models.TextChoices):
     PERSON_WRITE = "person.write", _("登记人员信息")
     PERSON_FULL_ID = "person.full_id", _("查看完整证件号码")
     BREAK_GLASS = "person.break_glass", _("紧急授权访问辖区外人员")
+    PERSON_MERGE = "person.merge", _("合并重复档案")
+    PERSON_EXPORT = "person.export", _("导出人员名单")
     GEO_MANAGE = "geo.manage", _("管理网格")
     GEO_READ = "geo.read", _("查看辖区")
     DEPARTMENT_MANAGE = "department.manage", _("管理成员单位")
@@ -48,9 +50,16 @@ class Cap(models.TextChoices):
 _STAFF_READ = {Cap.PERSON_READ, Cap.GEO_READ, Cap.DASHBOARD}
 CAPABILITIES: dict[str, set[str]] = {
     Role.GRID_WORKER: _STAFF_READ | {Cap.PERSON_WRITE},
-    Role.COMMUNITY_OFFICER: _STAFF_READ | {Cap.PERSON_WRITE, Cap.GEO_MANAGE},
+    Role.COMMUNITY_OFFICER: _STAFF_READ | {Cap.PERSON_WRITE, Cap.GEO_MANAGE, Cap.PERSON_EXPORT},
     Role.STREET_OFFICER: _STAFF_READ
-    | {Cap.PERSON_WRITE, Cap.GEO_MANAGE, Cap.PERSON_FULL_ID, Cap.BREAK_GLASS},
+    | {
+        Cap.PERSON_WRITE,
+        Cap.GEO_MANAGE,
+        Cap.PERSON_FULL_ID,
+        Cap.BREAK_GLASS,
+        Cap.PERSON_MERGE,
+        Cap.PERSON_EXPORT,
+    },
     Role.BUREAU_OFFICER: _STAFF_READ
     | {
         Cap.PERSON_WRITE,
@@ -58,6 +67,8 @@ CAPABILITIES: dict[str, set[str]] = {
         Cap.DEPARTMENT_MANAGE,
         Cap.PERSON_FULL_ID,
         Cap.BREAK_GLASS,
+        Cap.PERSON_MERGE,
+        Cap.PERSON_EXPORT,
     },
     Role.DEPARTMENT_LIAISON: {Cap.PERSON_READ, Cap.GEO_READ},
     Role.LEADER: {Cap.DASHBOARD, Cap.GEO_READ},

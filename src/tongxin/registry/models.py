@@ -358,3 +358,30 @@ class PersonMerge(models.Model):
 
     def __str__(self) -> str:
         return f"{self.merged_id}→{self.survivor_id}"
+
+
+class VisitDraft(models.Model):
+    """A household visit in progress, saved as typed so nothing is lost (encrypted)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    data_enc = models.TextField(editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-updated_at"]
+
+    def __str__(self) -> str:
+        return f"visit draft {self.pk}"
+
+    @property
+    def data(self) -> dict:
+        import json
+
+        return json.loads(crypto.decrypt(self.data_enc) or "{}")
+
+    @data.setter
+    def data(self, value: dict) -> None:
+        import json
+
+        self.data_enc = crypto.encrypt(json.dumps(value, ensure_ascii=False))

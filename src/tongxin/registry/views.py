@@ -1,46 +1,399 @@
+"""Registry pages. Thin: forms validate, services write, selectors read (scoped)."""
+
 from __future__ import annotations
 
-from django.core.paginator import Paginator
-from django.shortcuts import render
+import csv
+from datetime import date
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponseBadRequest, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from tongxin.accounts.decorators import capability_required
 from tongxin.accounts.roles import Cap
-from tongxin.accounts.scoping import get_scoped_or_404, scoped
+from tongxin.accounts.scoping import get_scoped_or_404, scoped, visible_units
+from tongxin.audit.models import AuditEvent
 from tongxin.audit.services import Action, audit_record
 from tongxin.core.codes import ETHNICITY_NAMES
-from tongxin.geo.models import Unit
+from tongxin.geo.divisions import county_level_name, province_names
+from tongxin.geo.models import Level, Unit
 
-from .models import Person, mask_phone
+from . import services
+from .forms import BreakGlassForm, DepartureForm, FilterForm, MergeForm, PersonEditForm, StayForm
+from .history import change_history
+from .models import Person
+from .selectors import PersonFilters, facts_visible_to, keyset_page, person_list_for
+
+
+def _grids_for(user):
+    return visible_units(user).filter(level=Level.GRID).order_by("code")
+
+
+def filters_from(request) -> tuple[FilterForm, PersonFilters]:
+    form = FilterForm(request.GET or None, provinces=province_names())
+    if not form.is_valid():
+        return form, PersonFilters()
+    d = form.cleaned_data
+    present = {"1": True, "0": False}.get(d.get("present") or "")
+    return form, PersonFilters(
+        q=d["q"],
+        unit=d["unit"],
+        ethnicity=d["ethnicity"],
+        sex=d["sex"],
+        age_band=d["age_band"],
+        origin_province=d["origin_province"],
+        reason=d["reason"],
+        arrival_from=d["arrival_from"],
+        arrival_to=d["arrival_to"],
+        present=present,
+        occupation=d["occupation"],
+        school_age_children=d["school_age_children"],
+    )
 
 
 @capability_required(Cap.PERSON_READ)
 def person_list(request):
-    persons = scoped(request.user, Person.objects.all()).order_by("-id")
-    page = Paginator(persons, 50).get_page(request.GET.get("page"))
-    grids = {u.path: u for u in Unit.objects.filter(path__in={p.unit_path for p in page})}
-    rows = [(p, grids.get(p.unit_path), ETHNICITY_NAMES.get(p.ethnicity, "")) for p in page]
-    return render(request, "registry/person_list.html", {"page": page, "rows": rows})
+    form, filters = filters_from(request)
+    try:
+        persons = person_list_for(request.user, filters)
+        after = int(request.GET["after"]) if request.GET.get("after", "").isdigit() else None
+        rows, next_after = keyset_page(persons, after=after)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        rows, next_after = [], None
+    grids = {u.path: u for u in Unit.objects.filter(path__in={p.unit_path for p in rows})}
+    query = request.GET.copy()
+    query.pop("after", None)
+    return render(
+        request,
+        "registry/person_list.html",
+        {
+            "form": form,
+            "rows": [
+                (p, grids.get(p.unit_path), ETHNICITY_NAMES.get(p.ethnicity, "")) for p in rows
+            ],
+            "next_after": next_after,
+            "query": query.urlencode(),
+            "can_export": request.user.can(Cap.PERSON_EXPORT),
+            "can_write": request.user.can(Cap.PERSON_WRITE),
+            "can_break_glass": request.user.can(Cap.BREAK_GLASS),
+        },
+    )
+
+
+def _access_log(person: Person):
+    return AuditEvent.objects.filter(
+        object_type="registry.person",
+        object_id=str(person.pk),
+        action__in=["read", "export", "break_glass", "update"],
+    ).order_by("-seq")[:50]
 
 
 @capability_required(Cap.PERSON_READ)
 def person_detail(request, pk: int):
     person = get_scoped_or_404(request.user, Person.objects.all(), pk=pk)
+    in_scope = scoped(request.user, Person.objects.filter(pk=pk)).exists()
     full = request.user.can(Cap.PERSON_FULL_ID)
+    purpose = request.GET.get("purpose", "").strip()[:200] or _("查看人员档案")
     audit_record(
-        action=Action.READ,
+        action=Action.READ if in_scope else Action.BREAK_GLASS,
         request=request,
         obj=person,
-        purpose=request.GET.get("purpose", "") or "查看人员档案",
-        detail={"full_id": full},
+        purpose=purpose,
+        detail={"full_id": full, "break_glass": not in_scope},
     )
+    memberships = person.memberships.select_related("household__housing")
+    households = [
+        (m, m.household.members.select_related("person").order_by("relationship"))
+        for m in memberships
+    ]
     return render(
         request,
         "registry/person_detail.html",
         {
             "person": person,
+            "via_break_glass": not in_scope,
             "id_number": person.id_number if full else person.id_number_masked,
-            "phone": person.phone if full else mask_phone(person.phone),
-            "ethnicity": ETHNICITY_NAMES.get(person.ethnicity, ""),
-            "stays": person.stays.select_related("grid"),
+            "phone": person.phone if full else person.phone_masked,
+            "ethnicity": person.ethnicity_other
+            if person.ethnicity == "97"
+            else ETHNICITY_NAMES.get(person.ethnicity, ""),
+            "hukou_name": county_level_name(person.hukou_code) if person.hukou_code else "",
+            "origin_name": county_level_name(person.origin_code) if person.origin_code else "",
+            "stays": person.stays.select_related("grid", "housing").order_by(
+                "-arrival_date", "-pk"
+            ),
+            "households": households,
+            "facts": facts_visible_to(request.user, person),
+            "history": change_history(person),
+            "access_log": _access_log(person),
+            "can_write": request.user.can(Cap.PERSON_WRITE) and in_scope,
+            "can_merge": request.user.can(Cap.PERSON_MERGE) and in_scope,
+            "today": timezone.localdate(),
         },
     )
+
+
+def _initial_from(person: Person) -> dict:
+    initial = {f: getattr(person, f) for f in PersonEditForm.base_fields if hasattr(person, f)}
+    initial["id_number"] = person.id_number
+    initial["phone"] = person.phone
+    initial["insurance_kinds"] = [k for k in person.insurance_kinds.split(",") if k]
+    initial["birth_date"] = person.birth_date.isoformat()
+    if person.residence_permit_valid_until:
+        initial["residence_permit_valid_until"] = person.residence_permit_valid_until.isoformat()
+    return initial
+
+
+@capability_required(Cap.PERSON_WRITE)
+def person_edit(request, pk: int):
+    person = get_scoped_or_404(request.user, Person.objects.all(), pk=pk)
+    if not scoped(request.user, Person.objects.filter(pk=pk)).exists():
+        raise PermissionDenied  # break-the-glass access is read-only
+    form = PersonEditForm(request.POST or None, initial=_initial_from(person))
+    if request.method == "POST" and form.is_valid():
+        try:
+            changed = services.person_update(
+                actor=request.user,
+                person=person,
+                values=form.values,
+                reason=form.cleaned_data["change_reason"],
+                request=request,
+            )
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                for error in errors:
+                    form.add_error(field if field in form.fields else None, error)
+        else:
+            messages.success(request, _("已保存，修改了 %(n)d 项。") % {"n": len(changed)})
+            return redirect("registry:person_detail", pk=person.pk)
+    return render(request, "registry/person_form.html", {"form": form, "person": person})
+
+
+def _stay_action(request, pk: int):
+    person = get_scoped_or_404(request.user, Person.objects.all(), pk=pk)
+    if not scoped(request.user, Person.objects.filter(pk=pk)).exists():
+        raise PermissionDenied
+    return person
+
+
+@capability_required(Cap.PERSON_WRITE)
+def stay_move(request, pk: int):
+    """Move within the city, or return after leaving: the next stay."""
+    person = _stay_action(request, pk)
+    form = StayForm(request.POST or None, grids=_grids_for(request.user))
+    if request.method == "POST" and form.is_valid():
+        v = form.values
+        try:
+            if person.present:
+                services.stay_move(
+                    actor=request.user,
+                    person=person,
+                    move_date=v["arrival_date"],
+                    grid=v["grid"],
+                    reason=v["reason"],
+                    address=v["address"],
+                    expected_duration=v["expected_duration"],
+                    request=request,
+                )
+            else:
+                services.stay_open(actor=request.user, person=person, request=request, **v)
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                for error in errors:
+                    form.add_error(field if field in form.fields else None, error)
+        else:
+            messages.success(request, _("居住登记已更新。"))
+            return redirect("registry:person_detail", pk=person.pk)
+    return render(request, "registry/stay_form.html", {"form": form, "person": person})
+
+
+@capability_required(Cap.PERSON_WRITE)
+def stay_depart(request, pk: int):
+    person = _stay_action(request, pk)
+    form = DepartureForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.stay_close(
+                actor=request.user,
+                person=person,
+                departure_date=form.cleaned_data["departure_date"],
+                destination=form.cleaned_data["destination"],
+                request=request,
+            )
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                for error in errors:
+                    form.add_error(field if field in form.fields else None, error)
+        else:
+            messages.success(request, _("已登记离开。"))
+            return redirect("registry:person_detail", pk=person.pk)
+    return render(request, "registry/depart_form.html", {"form": form, "person": person})
+
+
+@capability_required(Cap.BREAK_GLASS)
+def break_glass(request):
+    form = BreakGlassForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            person = services.break_glass(
+                actor=request.user,
+                id_type=d["id_type"],
+                id_number=d["id_number"].strip().upper(),
+                reason=d["reason"],
+                request=request,
+            )
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                for error in errors:
+                    form.add_error(field if field in form.fields else None, error)
+        else:
+            if person is None:
+                form.add_error("id_number", _("没有找到该证件号码的档案。本次查询已记录。"))
+            else:
+                messages.warning(
+                    request,
+                    _("紧急授权访问已开启 %(n)d 分钟，已通知审计员。")
+                    % {"n": services.BREAK_GLASS_MINUTES},
+                )
+                return redirect("registry:person_detail", pk=person.pk)
+    return render(request, "registry/break_glass.html", {"form": form})
+
+
+@capability_required(Cap.PERSON_MERGE)
+def duplicates(request):
+    """Probable duplicate pairs in the user's scope, by the active rules."""
+    from django.db.models import Count
+
+    from .models import DuplicateRule
+
+    persons = scoped(request.user, Person.objects.filter(merged_into__isnull=True))
+    pairs = []
+    for rule in DuplicateRule.objects.filter(active=True):
+        fields = rule.field_list()
+        groups = persons.values(*fields).annotate(n=Count("pk")).filter(n__gt=1).order_by()[:50]
+        for group in groups:
+            members = list(persons.filter(**{f: group[f] for f in fields}).order_by("pk")[:5])
+            for other in members[1:]:
+                pairs.append((rule, members[0], other))
+    return render(request, "registry/duplicates.html", {"pairs": pairs[:100]})
+
+
+@capability_required(Cap.PERSON_MERGE)
+def merge(request, pk: int, other: int):
+    survivor = get_scoped_or_404(request.user, Person.objects.all(), pk=pk)
+    duplicate = get_scoped_or_404(request.user, Person.objects.all(), pk=other)
+    form = MergeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.person_merge(
+                actor=request.user,
+                survivor=survivor,
+                duplicate=duplicate,
+                reason=form.cleaned_data["reason"],
+                request=request,
+            )
+        except ValidationError as exc:
+            form.add_error(None, " ".join(exc.messages))
+        else:
+            messages.success(
+                request,
+                _("已合并：档案 %(b)s 的记录已并入 %(a)s。")
+                % {"a": survivor.pk, "b": duplicate.pk},
+            )
+            return redirect("registry:person_detail", pk=survivor.pk)
+    for p in (survivor, duplicate):
+        audit_record(action=Action.READ, request=request, obj=p, purpose=_("重复档案比对"))
+    fields = [
+        "name",
+        "sex",
+        "birth_date",
+        "ethnicity",
+        "id_number_masked",
+        "phone_masked",
+        "origin_code",
+        "hukou_address",
+        "employer",
+        "unit_path",
+        "present",
+    ]
+    labels = {
+        f: _("手机号码")
+        if f == "phone_masked"
+        else getattr(Person._meta.get_field(f), "verbose_name", f)
+        for f in fields
+    }
+    rows = [(labels[f], getattr(survivor, f), getattr(duplicate, f)) for f in fields]
+    return render(
+        request, "registry/merge.html", {"form": form, "a": survivor, "b": duplicate, "rows": rows}
+    )
+
+
+class Echo:
+    def write(self, value):
+        return value
+
+
+EXPORT_COLUMNS = [
+    ("姓名", lambda p, full: p.name),
+    ("性别", lambda p, full: p.get_sex_display()),
+    ("出生日期", lambda p, full: p.birth_date.isoformat()),
+    ("民族", lambda p, full: ETHNICITY_NAMES.get(p.ethnicity, "")),
+    ("证件号码", lambda p, full: p.id_number if full else p.id_number_masked),
+    ("手机号码", lambda p, full: p.phone if full else p.phone_masked),
+    ("流出地", lambda p, full: p.origin_code),
+    ("网格", lambda p, full: p.unit_path),
+    ("来本地日期", lambda p, full: p.arrival_date.isoformat() if p.arrival_date else ""),
+    ("流动原因", lambda p, full: p.get_stay_reason_display()),
+    ("状态", lambda p, full: "在本地" if p.present else "已离开"),
+]
+
+
+def neutralise(value: str) -> str:
+    """Cells that a spreadsheet would read as a formula are prefixed with a quote."""
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+
+
+@capability_required(Cap.PERSON_EXPORT)
+def export_csv(request):
+    """The filtered list as CSV, streamed; masked unless the role allows and a purpose is given."""
+    _form, filters = filters_from(request)
+    purpose = request.GET.get("purpose", "").strip()[:200]
+    full = request.GET.get("unmasked") == "1"
+    if full and (not request.user.can(Cap.PERSON_FULL_ID) or len(purpose) < 2):
+        return HttpResponseBadRequest(_("导出完整证件号码须具备相应权限并说明用途。"))
+    try:
+        persons = person_list_for(request.user, filters)
+    except ValidationError as exc:
+        return HttpResponseBadRequest(" ".join(exc.messages))
+    stamp = timezone.localtime().strftime("%Y-%m-%d %H:%M")
+    audit_record(
+        action=Action.EXPORT,
+        request=request,
+        object_type="registry.person",
+        purpose=purpose or _("导出名单"),
+        detail={"filters": request.GET.urlencode(), "unmasked": full},
+    )
+    writer = csv.writer(Echo())
+
+    def rows():
+        yield "\ufeff"
+        yield writer.writerow(
+            [f"# 导出人：{request.user.username}  时间：{stamp}  用途：{purpose or '-'}"]
+        )
+        yield writer.writerow([c for c, _f in EXPORT_COLUMNS])
+        after = None
+        while True:
+            page, after = keyset_page(persons, after=after, size=1000)
+            for p in page:
+                yield writer.writerow([neutralise(str(f(p, full))) for _c, f in EXPORT_COLUMNS])
+            if after is None:
+                break
+
+    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="persons-{date.today():%Y%m%d}.csv"'  # noqa: DTZ011
+    return response
