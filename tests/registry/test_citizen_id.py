@@ -34,12 +34,6 @@ def test_standard_example_1949_is_valid():
     assert citizen_id_info(number) == (date(1949, 12, 31), "2")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug/spec conflict: citizen_id_info refuses birth years before 1900 "
-    "(validators.py, `birth.year < 1900`), so the GB 11643 example 440524188001010014 "
-    "(born 1880-01-01, correct check character) is rejected as 出生日期不合理",
-)
 def test_standard_example_1880_is_valid():
     number = "440524188001010014"
     assert gb11643_check(number[:17]) == number[17]
@@ -112,11 +106,6 @@ def test_centenarian_legacy_numbers_are_refused(sequence):
     assert exc.value.error_list[0].code == "centenarian"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: validate_citizen_id checks the 996–999 sequence on raw.strip(), so a "
-    "15-digit number typed with inner spaces skips the centenarian check and is upgraded",
-)
 def test_centenarian_legacy_number_with_inner_spaces_is_refused():
     with pytest.raises(ValidationError) as exc:
         validate_citizen_id("110105 491231 996")
@@ -129,7 +118,7 @@ def test_centenarian_legacy_number_with_inner_spaces_is_refused():
         ("11010519491231002", "format"),  # 17 characters
         ("1101051949123100XX", "format"),
         ("110105194902300027", "date"),  # 30 February
-        ("110105189912310020", "date"),  # before 1900
+        ("110105179912310020", "date"),  # before 1800
     ],
 )
 def test_malformed_numbers_are_refused(number, code):

@@ -39,6 +39,7 @@ def officer():
 
 # Round trip of unusual names through the database ------------------------------------------
 
+
 @pytest.mark.parametrize("name", ["𠮷野·𪚥", "王𠮷", NAME_50, NAME_60])
 def test_name_survives_the_database_round_trip(admin, name):
     values = clean_person(person_data(name))
@@ -147,9 +148,12 @@ def test_update_writes_history_with_the_actor_and_reason(admin, officer):
     )
     assert latest.employer == "某物流公司"
     # Nothing changed: no new history row.
-    assert person_update(
-        actor=officer, person=person, values={"employer": "某物流公司"}, reason="再次核实"
-    ) == []
+    assert (
+        person_update(
+            actor=officer, person=person, values={"employer": "某物流公司"}, reason="再次核实"
+        )
+        == []
+    )
     assert person.history.count() == 2
 
 
@@ -260,7 +264,11 @@ def test_return_after_departure_opens_a_second_stay(admin, officer):
         actor=officer, person=person, grid=grid(GRID_B), arrival_date=TODAY(), reason="family"
     )
     stored = Person.objects.get(pk=person.pk)
-    assert (stored.present, stored.unit_path, stored.stay_reason) == (True, grid(GRID_B).path, "family")
+    assert (stored.present, stored.unit_path, stored.stay_reason) == (
+        True,
+        grid(GRID_B).path,
+        "family",
+    )
     assert person.stays.count() == 2
     assert stay_history(person).count() == 3  # opened, closed, opened again
     assert stay_history(person).get(id=back.pk).history_user == officer
@@ -269,7 +277,9 @@ def test_return_after_departure_opens_a_second_stay(admin, officer):
 def test_second_open_stay_is_refused(admin, officer):
     person = register(admin, "测试丑")
     with pytest.raises(ValidationError) as exc:
-        stay_open(actor=officer, person=person, grid=grid(GRID_B), arrival_date=TODAY(), reason="work")
+        stay_open(
+            actor=officer, person=person, grid=grid(GRID_B), arrival_date=TODAY(), reason="work"
+        )
     assert list(exc.value.message_dict) == ["arrival_date"]
     assert person.stays.count() == 1
 

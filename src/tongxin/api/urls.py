@@ -1,7 +1,14 @@
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView
+from rest_framework.routers import SimpleRouter
 
-from . import views
+from . import registry, views
+
+router = SimpleRouter()
+router.register("persons", registry.PersonViewSet, basename="persons")
+router.register("households", registry.HouseholdViewSet, basename="households")
+router.register("housing", registry.HousingViewSet, basename="housing")
+router.register("stays", registry.StayViewSet, basename="stays")
 
 app_name = "api"
 urlpatterns = [
@@ -11,4 +18,5 @@ urlpatterns = [
     path("audit/events/", views.AuditEventList.as_view(), name="audit_events"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", views.api_docs, name="docs"),
+    *router.urls,
 ]

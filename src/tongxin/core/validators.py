@@ -49,7 +49,7 @@ def citizen_id_info(number: str) -> tuple[date, str]:
         raise ValidationError(
             _("公民身份号码中的出生日期 %(d)s 不是真实日期。") % {"d": number[6:14]}, code="date"
         ) from None
-    if birth.year < 1900 or birth > timezone.localdate():
+    if birth.year < 1800 or birth > timezone.localdate():
         raise ValidationError(
             _("公民身份号码中的出生日期 %(d)s 不合理。") % {"d": number[6:14]}, code="date"
         )
@@ -61,7 +61,8 @@ def citizen_id_info(number: str) -> tuple[date, str]:
 
 def validate_citizen_id(raw: str) -> str:
     number = normalise_citizen_id(raw)
-    if len(raw.strip()) == 15 and raw.strip()[12:15] in {"996", "997", "998", "999"}:
+    compact = re.sub(r"\s", "", raw or "")
+    if len(compact) == 15 and compact[12:15] in {"996", "997", "998", "999"}:
         raise ValidationError(
             _("15 位号码顺序码为 996–999（百岁老人），升级有歧义，请人工核对 18 位号码。"),
             code="centenarian",
@@ -118,7 +119,14 @@ def validate_name(raw: str) -> str:
     name = normalise_name(raw)
     if not name:
         raise ValidationError(_("请填写姓名。"), code="required")
-    if name.startswith(MIDDLE_DOT) or name.endswith(MIDDLE_DOT) or MIDDLE_DOT * 2 in name:
+    if len(name) > 300:
+        raise ValidationError(_("姓名不能超过 300 个字符。"), code="length")
+    separators = MIDDLE_DOT + ".-"
+    if (
+        name[0] in separators
+        or name[-1] in separators
+        or re.search(f"[{re.escape(separators)}]{{2}}", name)
+    ):
         raise ValidationError(_("姓名中的间隔号“·”只能用在两个部分之间。"), code="dot")
     try:
         name.encode("gb18030")
@@ -126,7 +134,7 @@ def validate_name(raw: str) -> str:
         raise ValidationError(_("姓名含有国家标准 GB 18030 以外的字符。"), code="charset") from None
     if any(unicodedata.category(c).startswith("C") for c in name):
         raise ValidationError(_("姓名含有不可见的控制字符。"), code="control")
-    if re.search(r"[0-9]", name):
+    if re.search(r"\d", name):
         raise ValidationError(_("姓名不能包含数字。"), code="digits")
     return name
 

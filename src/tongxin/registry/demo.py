@@ -139,7 +139,8 @@ def _name(rng: random.Random, ethnicity: str) -> str:
         return rng.choice(TIBETAN) + rng.choice(TIBETAN)
     if ethnicity == "02":
         return rng.choice(MONGOL) + ("·" + rng.choice(MONGOL) if rng.random() < 0.3 else "")
-    surname = rng.choice(KOREAN_SURNAMES if ethnicity == "10" else HUI_SURNAMES)
+    surnames = {"10": KOREAN_SURNAMES, "03": HUI_SURNAMES}.get(ethnicity, HAN_SURNAMES)
+    surname = rng.choice(surnames)
     return surname + "".join(rng.choice(HAN_GIVEN) for _ in range(rng.choice((1, 2))))
 
 
@@ -262,9 +263,10 @@ def load_demo_persons(count: int, *, seed: int) -> int:
         for position in range(size):
             if position == 0:
                 sex, birth, relation = rng.choice("12"), head_birth, Relationship.HEAD
+                head_sex = sex
             elif position == 1:
                 sex, birth, relation = (
-                    "2",
+                    "2" if head_sex == "1" else "1",
                     head_birth + timedelta(days=rng.randrange(-900, 1500)),
                     Relationship.SPOUSE,
                 )

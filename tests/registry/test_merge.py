@@ -1,0 +1,160 @@
+"""Merging a duplicate record into the surviving one."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, timedelta
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from tongxin.accounts.models import Department, User
+from tongxin.audit.models import AuditEvent
+from tongxin.registry.models import DepartmentFact, HouseholdMember, Person, PersonMerge, Stay
+from tongxin.registry.selectors import PersonFilters, person_list_for
+from tongxin.registry.services import (
+    fact_record,
+    household_add_member,
+    household_create,
+    person_merge,
+)
+
+from .factories import GRID_A, GRID_B, grid, register
+
+pytestmark = pytest.mark.django_db
+
+REASON = "同一人两次登记"
+
+
+@pytest.fixture
+def admin():
+    return User.objects.get(username="city_admin")
+
+
+@pytest.fixture
+def pair(admin):
+    """A (no stay) and B (a stay, a household membership and a department fact)."""
+    a = register(admin, "买买提·艾力", with_stay=False, birth=date(1985, 2, 3))
+    b = register(
+        admin,
+        "买买提•艾力",
+        grid_unit=grid(GRID_B),
+        arrival=date(2023, 4, 1),
+        birth=date(1985, 2, 3),
+    )
+    household = household_create(actor=admin, housing=None, grid=grid(GRID_B))
+    member = household_add_member(actor=admin, household=household, person=b, relationship="02")
+    department = Department.objects.get(code="410100-civil_affairs")
+    fact = fact_record(
+        actor=admin,
+        person=b,
+        category="assistance",
+        value="临时救助",
+        as_of=date(2024, 6, 1),
+        department=department,
+    )
+    return a, b, b.stays.get(), member, fact
+
+
+def test_merge_moves_everything_to_the_survivor(admin, pair):
+    a, b, stay, member, fact = pair
+    merge = person_merge(actor=admin, survivor=a, duplicate=b, reason=REASON)
+
+    assert list(Stay.objects.filter(person=b)) == []
+    assert Stay.objects.get(pk=stay.pk).person_id == a.pk
+    assert HouseholdMember.objects.get(pk=member.pk).person_id == a.pk
+    assert DepartmentFact.objects.get(pk=fact.pk).person_id == a.pk
+    assert not HouseholdMember.objects.filter(person=b).exists()
+    assert not DepartmentFact.objects.filter(person=b).exists()
+
+    b_now = Person.objects.get(pk=b.pk)
+    assert b_now.merged_into == Person.objects.get(pk=a.pk)
+    assert b_now.present is False
+    # The survivor takes over the duplicate's open stay.
+    a_now = Person.objects.get(pk=a.pk)
+    assert (a_now.present, a_now.unit_path, a_now.arrival_date) == (
+        True,
+        grid(GRID_B).path,
+        date(2023, 4, 1),
+    )
+
+    assert PersonMerge.objects.get() == merge
+    assert (merge.survivor, merge.merged, merge.reason, merge.merged_by) == (a, b, REASON, admin)
+    assert merge.snapshot["name"] == "买买提·艾力" == b.name
+    assert merge.snapshot["id_number_masked"] == b.id_number_masked
+    assert "id_number_enc" not in merge.snapshot and "phone_enc" not in merge.snapshot
+    assert merge.moved == {
+        "registry.stay": 1,
+        "registry.householdmember": 1,
+        "registry.departmentfact": 1,
+    }
+
+    event = AuditEvent.objects.filter(
+        action="update", object_type="registry.person", object_id=str(a.pk)
+    ).first()
+    assert event is not None
+    assert event.actor_username == "city_admin"
+    assert event.purpose == REASON
+    assert json.loads(event.detail)["merged"] == b.pk
+    assert str(b.pk) in event.detail
+
+    latest = b_now.history.first()
+    assert latest.history_user == admin
+    assert latest.history_change_reason == f"合并至 {a.pk}：{REASON}"
+    assert latest.merged_into_id == a.pk
+
+
+def test_merged_record_disappears_from_lists(admin, pair):
+    a, b, *_ = pair
+    person_merge(actor=admin, survivor=a, duplicate=b, reason=REASON)
+    listed = set(person_list_for(admin, PersonFilters(q="买买提")).values_list("pk", flat=True))
+    assert a.pk in listed and b.pk not in listed
+
+
+@pytest.mark.parametrize("reason", ["", "   "])
+def test_merge_needs_a_reason(admin, pair, reason):
+    a, b, stay, member, fact = pair
+    with pytest.raises(ValidationError) as exc:
+        person_merge(actor=admin, survivor=a, duplicate=b, reason=reason)
+    assert exc.value.message_dict == {"reason": ["请说明合并理由。"]}
+    assert Person.objects.get(pk=b.pk).merged_into is None
+    assert Stay.objects.get(pk=stay.pk).person_id == b.pk
+    assert not PersonMerge.objects.exists()
+
+
+def test_merge_with_itself_or_twice_is_refused(admin, pair):
+    a, b, *_ = pair
+    with pytest.raises(ValidationError) as exc:
+        person_merge(actor=admin, survivor=a, duplicate=a, reason=REASON)
+    assert exc.value.messages == ["不能把档案与自身合并。"]
+    person_merge(actor=admin, survivor=a, duplicate=b, reason=REASON)
+    with pytest.raises(ValidationError) as exc:
+        person_merge(actor=admin, survivor=a, duplicate=Person.objects.get(pk=b.pk), reason=REASON)
+    assert exc.value.messages == ["该档案已被合并。"]
+
+
+def test_both_present_the_survivor_keeps_its_stay(admin):
+    today = timezone.localdate()
+    a = register(admin, "测试合甲", grid_unit=grid(GRID_A), arrival=today - timedelta(days=40))
+    b = register(admin, "测试合乙", grid_unit=grid(GRID_B), arrival=today - timedelta(days=20))
+    a_stay, b_stay = a.stays.get(), b.stays.get()
+    person_merge(actor=admin, survivor=a, duplicate=b, reason=REASON)
+
+    assert set(Stay.objects.filter(person=a).values_list("pk", flat=True)) == {a_stay.pk, b_stay.pk}
+    assert list(Stay.objects.filter(person=a, departure_date__isnull=True)) == [a_stay]
+    b_stay.refresh_from_db()
+    assert b_stay.departure_date == today
+    assert b_stay.destination == f"合并至档案 {a.pk}"
+    a_now = Person.objects.get(pk=a.pk)
+    assert (a_now.present, a_now.unit_path) == (True, grid(GRID_A).path)
+
+
+def test_same_household_keeps_one_membership(admin):
+    a = register(admin, "测试户甲", with_stay=False)
+    b = register(admin, "测试户乙", with_stay=False)
+    household = household_create(actor=admin, housing=None, grid=grid(GRID_A))
+    household_add_member(actor=admin, household=household, person=a, relationship="02")
+    household_add_member(actor=admin, household=household, person=b, relationship="10")
+    person_merge(actor=admin, survivor=a, duplicate=b, reason=REASON)
+    assert list(household.members.values_list("person_id", "relationship")) == [(a.pk, "02")]
