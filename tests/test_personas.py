@@ -15,7 +15,15 @@ from django.utils import timezone
 
 from tongxin.accounts.models import Department, SecurityPolicy, User
 from tongxin.geo.models import Unit
-from tongxin.registry.models import BreakGlassGrant, Household, Housing, Person, Stay, VisitDraft
+from tongxin.registry.models import (
+    BreakGlassGrant,
+    DuplicateRule,
+    Household,
+    Housing,
+    Person,
+    Stay,
+    VisitDraft,
+)
 
 from .conftest import PERSONAS
 
@@ -108,6 +116,7 @@ ROUTES = [
     ),
     Route("registry:merge", MERGERS, args=("person_a", "person_a2")),
     Route("registry:duplicates", MERGERS),
+    Route("registry:duplicate_rules", MERGERS),
     Route("registry:break_glass", MERGERS),
     Route("registry:export_csv", EXPORTERS),
     Route("registry:visit_list", PERSON_WRITERS),
@@ -252,6 +261,7 @@ def _snapshot():
     return (
         BreakGlassGrant.objects.count(),
         Person.objects.filter(merged_into__isnull=False).count(),
+        DuplicateRule.objects.count(),
         Person.objects.count(),
         Stay.objects.count(),
         (person.name, person.present, person.merged_into_id, person.history.count()),
@@ -306,6 +316,12 @@ POSTS = [
     ("registry:merge", ("person_a", "person_a2"), {"reason": "同一人两次登记"}, MERGERS),
     ("registry:visit_submit", ("draft_a",), {}, set()),
     ("registry:break_glass", (), "break_glass_data", MERGERS),
+    (
+        "registry:duplicate_rules",
+        (),
+        {"action": "add", "name": "同名同性别同民族", "compare": ["name", "sex", "ethnicity"]},
+        MERGERS,
+    ),
 ]
 
 

@@ -375,3 +375,30 @@ def test_list_filters_by_age_band_and_school_age_children(client):
         reverse("registry:person_list"), {"school_age_children": "on"}
     ).content.decode()
     assert _linked_ids(page) == families
+
+
+@pytest.mark.django_db
+def test_duplicate_rules_are_configuration(client):
+    from tongxin.registry.models import DuplicateRule
+
+    login_as(client, "street_officer")
+    response = client.post(
+        reverse("registry:duplicate_rules"),
+        {"action": "add", "name": "单字段", "compare": ["name"]},
+    )
+    assert "至少选择两个字段" in response.content.decode()
+    client.post(
+        reverse("registry:duplicate_rules"),
+        {"action": "add", "name": "同名同民族同性别", "compare": ["name", "ethnicity", "sex"]},
+    )
+    rule = DuplicateRule.objects.get(name="同名同民族同性别")
+    assert rule.field_list() == ["name", "ethnicity", "sex"]
+    a = _reg("哈米", birth=date(1970, 1, 1))
+    b = _reg("哈米", birth=date(1971, 1, 1))
+    page = client.get(reverse("registry:duplicates")).content.decode()
+    assert reverse("registry:merge", args=[a.pk, b.pk]) in page
+    client.post(reverse("registry:duplicate_rules"), {"action": "toggle", "rule": rule.pk})
+    assert DuplicateRule.objects.get(pk=rule.pk).active is False
+    page = client.get(reverse("registry:duplicates")).content.decode()
+    assert reverse("registry:merge", args=[a.pk, b.pk]) not in page
+    assert AuditEvent.objects.filter(object_type="registry.duplicaterule", action="update").exists()

@@ -243,3 +243,30 @@ class FilterForm(forms.Form):
     def __init__(self, *args, provinces: dict[str, str], **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["origin_province"].choices = BLANK + sorted(provinces.items())  # type: ignore[attr-defined]
+
+
+DUPLICATE_RULE_FIELDS = [
+    ("name", _("姓名")),
+    ("pinyin_full", _("姓名拼音")),
+    ("birth_date", _("出生日期")),
+    ("sex", _("性别")),
+    ("ethnicity", _("民族")),
+    ("origin_code", _("流出地")),
+    ("hukou_code", _("户籍地")),
+    ("phone_hash", _("手机号码")),
+]
+
+
+class DuplicateRuleForm(forms.Form):
+    name = forms.CharField(label=_("规则名称"), max_length=100)
+    compare = forms.MultipleChoiceField(
+        label=_("比对字段（全部相同即为疑似重复）"),
+        choices=DUPLICATE_RULE_FIELDS,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def clean_compare(self):
+        chosen = self.cleaned_data["compare"]
+        if len(chosen) < 2:
+            raise ValidationError(_("请至少选择两个字段，单一字段会产生大量误报。"))
+        return chosen

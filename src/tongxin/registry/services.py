@@ -367,6 +367,30 @@ def probable_duplicates(
     return matches
 
 
+@transaction.atomic
+def duplicate_rule_save(
+    *,
+    actor,
+    rule: DuplicateRule | None = None,
+    name: str = "",
+    fields: list[str] | None = None,
+    active: bool = True,
+    request=None,
+) -> DuplicateRule:
+    creating = rule is None
+    rule = rule or DuplicateRule(name=name, fields=",".join(fields or []))
+    rule.active = active
+    rule.save()
+    audit_record(
+        action=Action.CREATE if creating else Action.UPDATE,
+        actor=actor,
+        request=request,
+        obj=rule,
+        detail={"fields": rule.fields, "active": rule.active},
+    )
+    return rule
+
+
 def _person_links() -> list[tuple[type[models.Model], str]]:
     """Every model with a foreign key to Person (future modules included)."""
     links: list[tuple[type[models.Model], str]] = []

@@ -12,6 +12,7 @@ urlpatterns = [
     path("persons/<int:pk>/depart/", views.stay_depart, name="stay_depart"),
     path("persons/<int:pk>/merge/<int:other>/", views.merge, name="merge"),
     path("duplicates/", views.duplicates, name="duplicates"),
+    path("duplicate-rules/", views.duplicate_rules, name="duplicate_rules"),
     path("break-glass/", views.break_glass, name="break_glass"),
     path("visits/", visit_views.visit_list, name="visit_list"),
     path("visits/new/", visit_views.visit_new, name="visit_new"),

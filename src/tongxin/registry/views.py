@@ -7,7 +7,7 @@ from datetime import date
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpResponseBadRequest, StreamingHttpResponse
+from django.http import Http404, HttpResponseBadRequest, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -22,7 +22,15 @@ from tongxin.geo.divisions import county_level_name, province_names
 from tongxin.geo.models import Level, Unit
 
 from . import services
-from .forms import BreakGlassForm, DepartureForm, FilterForm, MergeForm, PersonEditForm, StayForm
+from .forms import (
+    BreakGlassForm,
+    DepartureForm,
+    DuplicateRuleForm,
+    FilterForm,
+    MergeForm,
+    PersonEditForm,
+    StayForm,
+)
 from .history import change_history
 from .models import Person
 from .selectors import PersonFilters, facts_visible_to, keyset_page, person_list_for
@@ -281,6 +289,42 @@ def duplicates(request):
             for other in members[1:]:
                 pairs.append((rule, members[0], other))
     return render(request, "registry/duplicates.html", {"pairs": pairs[:100]})
+
+
+@capability_required(Cap.PERSON_MERGE)
+def duplicate_rules(request):
+    """The probable-duplicate rules are configuration: reviewers add and switch them."""
+    from .models import DuplicateRule
+
+    form = (
+        DuplicateRuleForm(request.POST or None)
+        if request.POST.get("action") == "add"
+        else DuplicateRuleForm()
+    )
+    if request.method == "POST":
+        if request.POST.get("action") == "toggle":
+            rule = DuplicateRule.objects.filter(pk=request.POST.get("rule")).first()
+            if rule is None:
+                raise Http404
+            services.duplicate_rule_save(
+                actor=request.user, rule=rule, active=not rule.active, request=request
+            )
+            return redirect("registry:duplicate_rules")
+        if form.is_valid():
+            services.duplicate_rule_save(
+                actor=request.user,
+                name=form.cleaned_data["name"],
+                fields=form.cleaned_data["compare"],
+                request=request,
+            )
+            messages.success(request, _("已添加规则。"))
+            return redirect("registry:duplicate_rules")
+    labels = dict(DuplicateRuleForm.base_fields["compare"].choices)  # type: ignore[attr-defined]
+    rules = [
+        (r, "、".join(str(labels.get(f, f)) for f in r.field_list()))
+        for r in DuplicateRule.objects.order_by("pk")
+    ]
+    return render(request, "registry/duplicate_rules.html", {"rules": rules, "form": form})
 
 
 @capability_required(Cap.PERSON_MERGE)
