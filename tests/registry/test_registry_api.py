@@ -245,3 +245,35 @@ def test_household_and_housing(client):
     )
     assert two_heads.status_code == 400
     assert "relationship" in two_heads.json()
+
+
+@pytest.mark.django_db
+def test_filters_for_insurance_income_and_interpreter(client):
+    login_as(client, "grid_worker_a")
+    insured = _post(
+        client,
+        reverse("api:persons-list"),
+        _new_person(name="白兰", insurance_kinds=["medical", "pension"], income_band="2to5k"),
+    ).json()["id"]
+    uninsured = _post(
+        client,
+        reverse("api:persons-list"),
+        _new_person(
+            name="艾力",
+            id_number=fresh_id(date(1990, 1, 1)),
+            birth_date="1990-01-01",
+            phone="",
+            interpreter_needed=True,
+        ),
+    ).json()["id"]
+    url = reverse("api:persons-list")
+
+    def ids(**params):
+        return {p["id"] for p in client.get(url, {"limit": 500, **params}).json()["results"]}
+
+    assert insured in ids(insurance="medical") and uninsured not in ids(insurance="medical")
+    assert uninsured in ids(insurance="none") and insured not in ids(insurance="none")
+    assert insured in ids(income_band="2to5k") and uninsured not in ids(income_band="2to5k")
+    assert uninsured in ids(interpreter_needed="true") and insured not in ids(
+        interpreter_needed="true"
+    )

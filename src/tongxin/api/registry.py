@@ -135,6 +135,10 @@ PERSON_FILTERS = [
         ("arrival_from", "YYYY-MM-DD"),
         ("arrival_to", "YYYY-MM-DD"),
         ("occupation", "GB/T 6565 major group"),
+        ("education", "GB/T 4658 level code"),
+        ("income_band", "lt2k, 2to5k, 5to10k, gt10k, unknown"),
+        ("insurance", "pension, medical, unemployment, injury, maternity, or none"),
+        ("interpreter_needed", "true: only persons who need an interpreter"),
         ("school_age_children", "true: households with children aged 6–14"),
     ]
 ]
@@ -170,6 +174,10 @@ class PersonViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
                 arrival_to=parse_date(p.get("arrival_to"), "arrival_to"),
                 present=_bool(p.get("present")),
                 occupation=p.get("occupation", ""),
+                education=p.get("education", ""),
+                income_band=p.get("income_band", ""),
+                insurance=p.get("insurance", ""),
+                interpreter_needed=bool(_bool(p.get("interpreter_needed"))),
                 school_age_children=bool(_bool(p.get("school_age_children"))),
             )
             return person_list_for(self.request.user, filters)

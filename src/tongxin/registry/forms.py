@@ -238,6 +238,18 @@ class FilterForm(forms.Form):
     occupation = forms.ChoiceField(
         label=_("职业"), choices=BLANK + Occupation.choices, required=False
     )
+    education = forms.ChoiceField(
+        label=_("文化程度"), choices=BLANK + Education.choices, required=False
+    )
+    income_band = forms.ChoiceField(
+        label=_("家庭月收入"), choices=BLANK + IncomeBand.choices, required=False
+    )
+    insurance = forms.ChoiceField(
+        label=_("社会保险"),
+        required=False,
+        choices=BLANK + InsuranceKind.choices + [("none", _("未参加任何保险"))],
+    )
+    interpreter_needed = forms.BooleanField(label=_("需要翻译"), required=False)
     school_age_children = forms.BooleanField(label=_("有学龄儿童的家庭"), required=False)
 
     def __init__(self, *args, provinces: dict[str, str], **kwargs):

@@ -106,6 +106,10 @@ class PersonFilters:
     arrival_to: date | None = None
     present: bool | None = None
     occupation: str = ""
+    education: str = ""
+    income_band: str = ""
+    insurance: str = ""  # a kind of social insurance, or "none"
+    interpreter_needed: bool = False
     school_age_children: bool = False
 
 
@@ -130,10 +134,16 @@ def person_list_for(user, filters: PersonFilters) -> models.QuerySet[Person]:
         from tongxin.geo.models import subtree_q
 
         persons = persons.filter(subtree_q(unit.path, "unit_path"))
-    for field in ("ethnicity", "sex", "origin_province", "occupation"):
+    for field in ("ethnicity", "sex", "origin_province", "occupation", "education", "income_band"):
         value = getattr(filters, field)
         if value:
             persons = persons.filter(**{field: value})
+    if filters.insurance == "none":
+        persons = persons.filter(insurance_kinds="")
+    elif filters.insurance:
+        persons = persons.filter(insurance_kinds__contains=filters.insurance)
+    if filters.interpreter_needed:
+        persons = persons.filter(interpreter_needed=True)
     if filters.reason:
         persons = persons.filter(stay_reason=filters.reason)
     if filters.age_band:

@@ -58,6 +58,10 @@ def filters_from(request) -> tuple[FilterForm, PersonFilters]:
         arrival_to=d["arrival_to"],
         present=present,
         occupation=d["occupation"],
+        education=d["education"],
+        income_band=d["income_band"],
+        insurance=d["insurance"],
+        interpreter_needed=d["interpreter_needed"],
         school_age_children=d["school_age_children"],
     )
 
