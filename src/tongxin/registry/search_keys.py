@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from pypinyin import Style, lazy_pinyin
 
@@ -16,12 +17,17 @@ def spaced_chars(*names: str) -> str:
     return " , ".join(parts)
 
 
+@lru_cache(maxsize=65536)
+def _syllable(char: str) -> str:
+    """The toneless pinyin of one character ('' for none). Names are read character by
+    character, so caching per character makes imports of millions of names cheap."""
+    reading = lazy_pinyin(char, style=Style.NORMAL, errors="ignore")
+    return re.sub(r"[^a-z]", "", reading[0].lower()) if reading else ""
+
+
 def pinyin_keys(name: str) -> tuple[str, str]:
     """('maming', 'mm') for 马明, lower-case ASCII without separators."""
-    text = NON_KEY.sub("", name)
-    syllables = [s.lower() for s in lazy_pinyin(text, style=Style.NORMAL, errors="ignore")]
-    syllables = [re.sub(r"[^a-z]", "", s) for s in syllables]
-    syllables = [s for s in syllables if s]
+    syllables = [s for s in map(_syllable, NON_KEY.sub("", name)) if s]
     return "".join(syllables)[:300], "".join(s[0] for s in syllables)[:100]
 
 
