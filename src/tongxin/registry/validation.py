@@ -6,12 +6,13 @@ values, or raises ValidationError with a Chinese message on each wrong field.
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from tongxin.core import validators as v
 from tongxin.core.codes import ETHNICITY_NAMES
@@ -69,19 +70,44 @@ CHOICES = {
 }
 
 
+DATE_RE = re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})$")
+
+
+# Field labels, translated only when a message needs them (imports validate millions of rows).
+L_BIRTH = gettext_lazy("出生日期")
+L_HUKOU = gettext_lazy("户籍地")
+L_ORIGIN = gettext_lazy("流出地")
+L_PERMIT = gettext_lazy("居住证有效期")
+L_ARRIVAL = gettext_lazy("来本地日期")
+L_RENT_START = gettext_lazy("租期起")
+L_RENT_END = gettext_lazy("租期止")
+
+CHOICE_VALUES = {key: frozenset(enum.values) for key, enum in CHOICES.items()}
+INSURANCE_ORDER = tuple(InsuranceKind.values)
+INSURANCE_VALUES = frozenset(INSURANCE_ORDER)
+
+
 def parse_date(value: Any, label: str) -> date | None:
-    if value in (None, ""):
+    """A calendar date from YYYY-MM-DD, YYYY/M/D, YYYY.M.D or YYYYMMDD (or a date)."""
+    if value is None or value == "":
         return None
     if isinstance(value, datetime):
         return value.date()
     if isinstance(value, date):
         return value
     text = str(value).strip()
-    for fmt in ("%Y-%m-%d", "%Y%m%d", "%Y/%m/%d", "%Y.%m.%d"):
+    match = DATE_RE.match(text)
+    if match is None and len(text) == 8 and text.isdigit():
+        parts = (text[:4], text[4:6], text[6:])
+    elif match is not None:
+        parts = match.groups()
+    else:
+        parts = None
+    if parts is not None:
         try:
-            return datetime.strptime(text, fmt).date()  # noqa: DTZ007 - a calendar date
+            return date(int(parts[0]), int(parts[1]), int(parts[2]))
         except ValueError:
-            continue
+            pass
     raise ValidationError(
         _("%(label)s“%(value)s”不是有效日期（格式 2024-05-01）。") % {"label": label, "value": text}
     )
@@ -141,10 +167,10 @@ def clean_person(data: dict, *, partial: bool = False) -> dict:
             out[key] = _text(data, key)
     if "former_names" in out and out["former_names"]:
         out["former_names"] = v.normalise_name(out["former_names"])
-    for key, enum in CHOICES.items():
+    for key in CHOICES:
         if key in present:
             value = _text(data, key) or ("citizen_id" if key == "id_type" else "")
-            if value and value not in enum.values:
+            if value and value not in CHOICE_VALUES[key]:
                 errors.add(key, _("“%(v)s”不是可选的值。") % {"v": value})
             out[key] = value
     if "sex" in present:
@@ -167,11 +193,11 @@ def clean_person(data: dict, *, partial: bool = False) -> dict:
             errors.add("ethnicity_other", _("民族为“其他”时请填写民族名称。"))
     if "birth_date" in present:
         try:
-            out["birth_date"] = parse_date(data.get("birth_date"), _("出生日期"))
+            out["birth_date"] = parse_date(data.get("birth_date"), L_BIRTH)
             if out["birth_date"] is None:
                 errors.add("birth_date", _("请填写出生日期。"))
             else:
-                v.validate_not_future(out["birth_date"], _("出生日期"))
+                v.validate_not_future(out["birth_date"], L_BIRTH)
         except ValidationError as exc:
             errors.add("birth_date", exc)
     if "id_number" in present:
@@ -180,7 +206,7 @@ def clean_person(data: dict, *, partial: bool = False) -> dict:
             number = v.validate_document(id_type, _text(data, "id_number", 40))
             out["id_number"] = number
             if id_type == IdType.CITIZEN_ID:
-                birth, sex = v.citizen_id_info(number)
+                birth, sex = v.citizen_id_facts(number)
                 if out.get("birth_date") and out["birth_date"] != birth:
                     errors.add(
                         "birth_date",
@@ -205,9 +231,9 @@ def clean_person(data: dict, *, partial: bool = False) -> dict:
         else:
             out["phone"] = ""
     if "hukou_code" in present:
-        out["hukou_code"] = _division(data, "hukou_code", errors, _("户籍地"))
+        out["hukou_code"] = _division(data, "hukou_code", errors, L_HUKOU)
     if "origin_code" in present:
-        out["origin_code"] = _division(data, "origin_code", errors, _("流出地"))
+        out["origin_code"] = _division(data, "origin_code", errors, L_ORIGIN)
     if "interpreter_needed" in present:
         out["interpreter_needed"] = str(data.get("interpreter_needed")).lower() in (
             "1",
@@ -224,14 +250,14 @@ def clean_person(data: dict, *, partial: bool = False) -> dict:
             else [k for k in str(raw).replace("，", ",").split(",")]
         )
         kinds = [k.strip() for k in kinds if k and k.strip()]
-        wrong = [k for k in kinds if k not in InsuranceKind.values]
+        wrong = [k for k in kinds if k not in INSURANCE_VALUES]
         if wrong:
             errors.add("insurance_kinds", _("未知的保险种类：%(v)s") % {"v": "、".join(wrong)})
-        out["insurance_kinds"] = ",".join(k for k in InsuranceKind.values if k in kinds)
+        out["insurance_kinds"] = ",".join(k for k in INSURANCE_ORDER if k in kinds)
     if "residence_permit_valid_until" in present:
         try:
             out["residence_permit_valid_until"] = parse_date(
-                data.get("residence_permit_valid_until"), _("居住证有效期")
+                data.get("residence_permit_valid_until"), L_PERMIT
             )
         except ValidationError as exc:
             errors.add("residence_permit_valid_until", exc)
@@ -251,11 +277,11 @@ def clean_stay(data: dict, *, grid_lookup) -> dict:
         errors.add("grid", _("网格 %(code)s 不存在或不在您的管理范围内。") % {"code": grid_code})
     out["grid"] = grid
     try:
-        arrival = parse_date(data.get("arrival_date"), _("来本地日期"))
+        arrival = parse_date(data.get("arrival_date"), L_ARRIVAL)
         if arrival is None:
             errors.add("arrival_date", _("请填写来本地日期。"))
         else:
-            v.validate_not_future(arrival, _("来本地日期"))
+            v.validate_not_future(arrival, L_ARRIVAL)
         out["arrival_date"] = arrival
     except ValidationError as exc:
         errors.add("arrival_date", exc)
@@ -279,7 +305,7 @@ def clean_stay(data: dict, *, grid_lookup) -> dict:
 def clean_departure(arrival: date, departure: date | None) -> None:
     if departure is None:
         raise ValidationError({"departure_date": [_("请填写离开日期。")]})
-    if departure > timezone.localdate():
+    if departure > v.today():
         raise ValidationError({"departure_date": [_("离开日期不能晚于今天。")]})
     if departure < arrival:
         raise ValidationError(
@@ -314,7 +340,7 @@ def clean_housing(data: dict, *, grid_lookup) -> dict:
             out["landlord_phone"] = v.validate_mobile(phone)
         except ValidationError as exc:
             errors.add("landlord_phone", exc)
-    for key, label in (("rental_start", _("租期起")), ("rental_end", _("租期止"))):
+    for key, label in (("rental_start", L_RENT_START), ("rental_end", L_RENT_END)):
         try:
             out[key] = parse_date(data.get(key), label)
         except ValidationError as exc:
