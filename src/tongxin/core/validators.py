@@ -9,6 +9,7 @@ from datetime import date
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 
 ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
@@ -169,6 +170,6 @@ def validate_mobile(raw: str) -> str:
     return phone
 
 
-def validate_not_future(value: date, label: str) -> None:
+def validate_not_future(value: date, label: "str | Promise") -> None:
     if value and value > today():
         raise ValidationError(_("%(label)s不能晚于今天。") % {"label": label}, code="future")

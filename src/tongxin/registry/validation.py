@@ -12,6 +12,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy
 
 from tongxin.core import validators as v
@@ -87,7 +88,7 @@ INSURANCE_ORDER = tuple(InsuranceKind.values)
 INSURANCE_VALUES = frozenset(INSURANCE_ORDER)
 
 
-def parse_date(value: Any, label: str) -> date | None:
+def parse_date(value: Any, label: "str | Promise") -> date | None:
     """A calendar date from YYYY-MM-DD, YYYY/M/D, YYYY.M.D or YYYYMMDD (or a date)."""
     if value is None or value == "":
         return None
@@ -97,12 +98,11 @@ def parse_date(value: Any, label: str) -> date | None:
         return value
     text = str(value).strip()
     match = DATE_RE.match(text)
+    parts: tuple[str, ...] | None = None
     if match is None and len(text) == 8 and text.isdigit():
         parts = (text[:4], text[4:6], text[6:])
     elif match is not None:
         parts = match.groups()
-    else:
-        parts = None
     if parts is not None:
         try:
             return date(int(parts[0]), int(parts[1]), int(parts[2]))
@@ -131,7 +131,7 @@ def _text(data: dict, key: str, limit: int = 300) -> str:
     return "" if value is None else str(value).strip()[:limit]
 
 
-def _division(data: dict, key: str, errors: Errors, label: str) -> str:
+def _division(data: dict, key: str, errors: Errors, label: "str | Promise") -> str:
     code = _text(data, key)
     if code and (len(code) != 6 or not code.isdigit() or county_level_name(code) is None):
         errors.add(
