@@ -170,6 +170,6 @@ def validate_mobile(raw: str) -> str:
     return phone
 
 
-def validate_not_future(value: date, label: "str | Promise") -> None:
+def validate_not_future(value: date, label: str | Promise) -> None:
     if value and value > today():
         raise ValidationError(_("%(label)s不能晚于今天。") % {"label": label}, code="future")

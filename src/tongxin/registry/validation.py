@@ -11,8 +11,8 @@ from datetime import date, datetime
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.utils.translation import gettext as _
 from django.utils.functional import Promise
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from tongxin.core import validators as v
@@ -88,7 +88,7 @@ INSURANCE_ORDER = tuple(InsuranceKind.values)
 INSURANCE_VALUES = frozenset(INSURANCE_ORDER)
 
 
-def parse_date(value: Any, label: "str | Promise") -> date | None:
+def parse_date(value: Any, label: str | Promise) -> date | None:
     """A calendar date from YYYY-MM-DD, YYYY/M/D, YYYY.M.D or YYYYMMDD (or a date)."""
     if value is None or value == "":
         return None
@@ -131,7 +131,7 @@ def _text(data: dict, key: str, limit: int = 300) -> str:
     return "" if value is None else str(value).strip()[:limit]
 
 
-def _division(data: dict, key: str, errors: Errors, label: "str | Promise") -> str:
+def _division(data: dict, key: str, errors: Errors, label: str | Promise) -> str:
     code = _text(data, key)
     if code and (len(code) != 6 or not code.isdigit() or county_level_name(code) is None):
         errors.add(
