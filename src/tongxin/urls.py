@@ -10,5 +10,6 @@ urlpatterns = [
     path("geo/", include("tongxin.geo.urls")),
     path("registry/", include("tongxin.registry.urls")),
     path("audit/", include("tongxin.audit.urls")),
+    path("exchange/", include("tongxin.exchange.urls")),
     path("api/v1/", include("tongxin.api.urls")),
 ]

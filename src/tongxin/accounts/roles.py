@@ -38,6 +38,7 @@ class Cap(models.TextChoices):
     BREAK_GLASS = "person.break_glass", _("紧急授权访问辖区外人员")
     PERSON_MERGE = "person.merge", _("合并重复档案")
     PERSON_EXPORT = "person.export", _("导出人员名单")
+    PERSON_IMPORT = "person.import", _("批量导入人员")
     GEO_MANAGE = "geo.manage", _("管理网格")
     GEO_READ = "geo.read", _("查看辖区")
     DEPARTMENT_MANAGE = "department.manage", _("管理成员单位")
@@ -50,7 +51,8 @@ class Cap(models.TextChoices):
 _STAFF_READ = {Cap.PERSON_READ, Cap.GEO_READ, Cap.DASHBOARD}
 CAPABILITIES: dict[str, set[str]] = {
     Role.GRID_WORKER: _STAFF_READ | {Cap.PERSON_WRITE},
-    Role.COMMUNITY_OFFICER: _STAFF_READ | {Cap.PERSON_WRITE, Cap.GEO_MANAGE, Cap.PERSON_EXPORT},
+    Role.COMMUNITY_OFFICER: _STAFF_READ
+    | {Cap.PERSON_WRITE, Cap.GEO_MANAGE, Cap.PERSON_EXPORT, Cap.PERSON_IMPORT},
     Role.STREET_OFFICER: _STAFF_READ
     | {
         Cap.PERSON_WRITE,
@@ -59,6 +61,7 @@ CAPABILITIES: dict[str, set[str]] = {
         Cap.BREAK_GLASS,
         Cap.PERSON_MERGE,
         Cap.PERSON_EXPORT,
+        Cap.PERSON_IMPORT,
     },
     Role.BUREAU_OFFICER: _STAFF_READ
     | {
@@ -69,6 +72,7 @@ CAPABILITIES: dict[str, set[str]] = {
         Cap.BREAK_GLASS,
         Cap.PERSON_MERGE,
         Cap.PERSON_EXPORT,
+        Cap.PERSON_IMPORT,
     },
     Role.DEPARTMENT_LIAISON: {Cap.PERSON_READ, Cap.GEO_READ},
     Role.LEADER: {Cap.DASHBOARD, Cap.GEO_READ},

@@ -16,6 +16,7 @@ class Action(models.TextChoices):
     READ = "read", _("查看个人信息")
     BREAK_GLASS = "break_glass", _("紧急授权访问")
     EXPORT = "export", _("导出")
+    IMPORT = "import", _("导入")
     CREATE = "create", _("新增")
     UPDATE = "update", _("修改")
     DELETE = "delete", _("删除")

@@ -7,6 +7,7 @@ from tongxin.accounts.roles import Cap
 NAVIGATION = [
     ("home", _("工作台"), None),
     ("registry:person_list", _("人员信息"), Cap.PERSON_READ),
+    ("exchange:import_list", _("批量导入"), Cap.PERSON_IMPORT),
     ("geo:root", _("辖区与网格"), Cap.GEO_READ),
     ("accounts:department_list", _("成员单位"), Cap.GEO_READ),
     ("accounts:user_list", _("账户管理"), Cap.ACCOUNT_MANAGE),

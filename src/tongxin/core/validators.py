@@ -158,6 +158,13 @@ def validate_name(raw: str) -> str:
         raise ValidationError(_("姓名含有不可见的控制字符。"), code="control")
     if re.search(r"\d", name):
         raise ValidationError(_("姓名不能包含数字。"), code="digits")
+    # Letters of any script, combining marks, spaces and the middle dot; nothing else.
+    odd = [c for c in name if c not in " ·" and unicodedata.category(c)[0] not in "LM"]
+    if odd:
+        raise ValidationError(
+            _("姓名含有不允许的符号：%(chars)s") % {"chars": " ".join(dict.fromkeys(odd))},
+            code="symbol",
+        )
     return name
 
 

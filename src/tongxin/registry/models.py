@@ -101,7 +101,13 @@ class Person(models.Model):
         _("流动原因"), max_length=10, choices=StayReason.choices, blank=True, editable=False
     )
     merged_into = models.ForeignKey(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="+", editable=False
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+        db_index=False,  # almost always NULL: see the partial indexes in Meta
     )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
@@ -128,6 +134,25 @@ class Person(models.Model):
             models.Index(fields=["origin_province", "unit_path"], name="person_origin_unit"),
             models.Index(fields=["birth_date"], name="person_birth"),
             models.Index(fields=["id_number_hash"], name="person_id_hash"),
+            # Lists (person_list_for) always exclude merged persons; on SQLite a full index on
+            # merged_into (NULL for nearly every row) made the planner walk all rows in id
+            # order for them. Partial indexes instead: for "who was merged into X", and for the
+            # first page of a unit's or an origin province's persons (docs/performance.md).
+            models.Index(
+                fields=["merged_into"],
+                name="person_merged_into",
+                condition=models.Q(merged_into__isnull=False),
+            ),
+            models.Index(
+                fields=["unit_path", "present"],
+                name="person_live_unit_present",
+                condition=models.Q(merged_into__isnull=True),
+            ),
+            models.Index(
+                fields=["origin_province"],
+                name="person_live_origin",
+                condition=models.Q(merged_into__isnull=True),
+            ),
         ]
 
     def __str__(self) -> str:

@@ -35,7 +35,16 @@ def latin_key(text: str) -> str:
     return re.sub(r"[^a-z]", "", (text or "").lower())[:300]
 
 
+def search_keys(name: str, former_names: str = "", latin_name: str = "") -> dict[str, str]:
+    full, initials = pinyin_keys(name)
+    return {
+        "search_chars": spaced_chars(name, former_names),
+        "pinyin_full": full,
+        "pinyin_initials": initials,
+        "latin_key": latin_key(latin_name),
+    }
+
+
 def set_search_keys(person) -> None:
-    person.search_chars = spaced_chars(person.name, person.former_names)
-    person.pinyin_full, person.pinyin_initials = pinyin_keys(person.name)
-    person.latin_key = latin_key(person.latin_name)
+    for key, value in search_keys(person.name, person.former_names, person.latin_name).items():
+        setattr(person, key, value)

@@ -85,11 +85,14 @@ def search_q(q: str) -> models.Q | models.Expression | None:
         return _phrase_filter(q)
     key = latin_key(q)
     if key:
-        return (
-            _prefix("pinyin_initials", key)
-            | _prefix("pinyin_full", key)
-            | _prefix("latin_key", key)
-        )
+        # One id list from three index-only range scans (UNION ALL), not an OR of the three
+        # ranges: SQLite then walks the list newest first and stops at the page, instead of
+        # fetching and sorting every match (docs/performance.md).
+        by_key = [
+            Person.objects.filter(_prefix(field, key)).values("pk")
+            for field in ("pinyin_initials", "pinyin_full", "latin_key")
+        ]
+        return models.Q(pk__in=by_key[0].union(*by_key[1:], all=True))
     return models.Q(pk__in=[])
 
 

@@ -84,6 +84,10 @@ L_RENT_START = gettext_lazy("租期起")
 L_RENT_END = gettext_lazy("租期止")
 
 CHOICE_VALUES = {key: frozenset(enum.values) for key, enum in CHOICES.items()}
+REASON_VALUES = frozenset(StayReason.values)
+DURATION_VALUES = frozenset(ExpectedDuration.values)
+SOURCE_VALUES = frozenset(StaySource.values)
+HOUSING_VALUES = frozenset(HousingKind.values)
 INSURANCE_ORDER = tuple(InsuranceKind.values)
 INSURANCE_VALUES = frozenset(INSURANCE_ORDER)
 
@@ -286,15 +290,15 @@ def clean_stay(data: dict, *, grid_lookup) -> dict:
     except ValidationError as exc:
         errors.add("arrival_date", exc)
     reason = _text(data, "reason")
-    if reason not in StayReason.values:
+    if reason not in REASON_VALUES:
         errors.add("reason", _("请选择流动原因。"))
     out["reason"] = reason
     duration = _text(data, "expected_duration") or ExpectedDuration.UNKNOWN
-    if duration not in ExpectedDuration.values:
+    if duration not in DURATION_VALUES:
         errors.add("expected_duration", _("“%(v)s”不是可选的值。") % {"v": duration})
     out["expected_duration"] = duration
     source = _text(data, "source") or StaySource.VISIT
-    if source not in StaySource.values:
+    if source not in SOURCE_VALUES:
         errors.add("source", _("“%(v)s”不是可选的值。") % {"v": source})
     out["source"] = source
     out["address"] = _text(data, "address")
@@ -330,7 +334,7 @@ def clean_housing(data: dict, *, grid_lookup) -> dict:
         errors.add("grid", _("请选择房屋所在网格。"))
     out["grid"] = grid
     kind = _text(data, "kind")
-    if kind not in HousingKind.values:
+    if kind not in HOUSING_VALUES:
         errors.add("kind", _("请选择房屋类别。"))
     out["kind"] = kind
     phone = _text(data, "landlord_phone")

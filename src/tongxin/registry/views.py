@@ -22,6 +22,7 @@ from tongxin.geo.divisions import county_level_name, province_names
 from tongxin.geo.models import Level, Unit
 
 from . import services
+from .exports import EXPORT_COLUMNS, export_allowed, neutralise
 from .forms import (
     BreakGlassForm,
     DepartureForm,
@@ -386,34 +387,15 @@ class Echo:
         return value
 
 
-EXPORT_COLUMNS = [
-    ("姓名", lambda p, full: p.name),
-    ("性别", lambda p, full: p.get_sex_display()),
-    ("出生日期", lambda p, full: p.birth_date.isoformat()),
-    ("民族", lambda p, full: ETHNICITY_NAMES.get(p.ethnicity, "")),
-    ("证件号码", lambda p, full: p.id_number if full else p.id_number_masked),
-    ("手机号码", lambda p, full: p.phone if full else p.phone_masked),
-    ("流出地", lambda p, full: p.origin_code),
-    ("网格", lambda p, full: p.unit_path),
-    ("来本地日期", lambda p, full: p.arrival_date.isoformat() if p.arrival_date else ""),
-    ("流动原因", lambda p, full: p.get_stay_reason_display()),
-    ("状态", lambda p, full: "在本地" if p.present else "已离开"),
-]
-
-
-def neutralise(value: str) -> str:
-    """Cells that a spreadsheet would read as a formula are prefixed with a quote."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
-
-
 @capability_required(Cap.PERSON_EXPORT)
 def export_csv(request):
     """The filtered list as CSV, streamed; masked unless the role allows and a purpose is given."""
     _form, filters = filters_from(request)
     purpose = request.GET.get("purpose", "").strip()[:200]
     full = request.GET.get("unmasked") == "1"
-    if full and (not request.user.can(Cap.PERSON_FULL_ID) or len(purpose) < 2):
-        return HttpResponseBadRequest(_("导出完整证件号码须具备相应权限并说明用途。"))
+    refusal = export_allowed(request.user, full=full, purpose=purpose)
+    if refusal:
+        return HttpResponseBadRequest(refusal)
     try:
         persons = person_list_for(request.user, filters)
     except ValidationError as exc:

@@ -1,0 +1,146 @@
+"""Set-based writes for imports: pre-allocated ids, executemany on SQLite, COPY on
+PostgreSQL. The ORM's bulk_create manages ~14,000 rows/s on SQLite (the 999-parameter cap
+gives 71 rows per INSERT); these paths run near the database's own bulk-insert rate."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from functools import partial
+from typing import Any
+
+from django.db import connection, models
+
+
+def allocate_ids(model: type[models.Model], count: int) -> list[int]:
+    """Ids for `count` new rows. Call inside the transaction that inserts them: on SQLite the
+    transaction holds the write lock (IMMEDIATE), on PostgreSQL the sequence hands them out."""
+    if count == 0:
+        return []
+    table = model._meta.db_table
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+                [table, count],
+            )
+            return [row[0] for row in cursor.fetchall()]
+        cursor.execute(f"SELECT coalesce(max(id), 0) FROM {connection.ops.quote_name(table)}")  # noqa: S608
+        start = cursor.fetchone()[0] + 1
+        cursor.execute("SELECT seq FROM sqlite_sequence WHERE name = %s", [table])
+        row = cursor.fetchone()
+        if row is not None and row[0] >= start:
+            start = row[0] + 1
+        return list(range(start, start + count))
+
+
+class Inserter:
+    """Insert rows (dicts keyed by column name) into one model's table, fast."""
+
+    def __init__(self, model: type[models.Model], *, include_pk: bool = True):
+        self.model = model
+        fields = [f for f in model._meta.concrete_fields if include_pk or not f.primary_key]
+        self.columns = [f.column for f in fields]
+        ops = connection.ops
+        self.adapters: dict[str, Any] = {}
+        for f in fields:
+            kind = f.get_internal_type()
+            if kind == "DateField":
+                self.adapters[f.column] = ops.adapt_datefield_value
+            elif kind == "DateTimeField":
+                self.adapters[f.column] = ops.adapt_datetimefield_value
+            elif kind == "JSONField":
+                self.adapters[f.column] = partial(f.get_db_prep_save, connection=connection)
+        quoted = ", ".join(ops.quote_name(c) for c in self.columns)
+        self.table = ops.quote_name(model._meta.db_table)
+        self.sql = (
+            f"INSERT INTO {self.table} ({quoted}) VALUES ({', '.join(['%s'] * len(self.columns))})"  # noqa: S608
+        )
+        self.copy_sql = f"COPY {self.table} ({quoted}) FROM STDIN"
+
+    def tuples(self, rows: Iterable[dict[str, Any]]) -> list[tuple]:
+        adapters, columns = self.adapters, self.columns
+        out = []
+        for row in rows:
+            for column, adapt in adapters.items():
+                value = row.get(column)
+                if value is not None and not isinstance(value, str):
+                    row[column] = adapt(value)
+            out.append(tuple(row.get(c) for c in columns))
+        return out
+
+    def insert(self, rows: list[dict[str, Any]]) -> int:
+        if not rows:
+            return 0
+        values = self.tuples(rows)
+        with connection.cursor() as cursor:
+            if connection.vendor == "postgresql":
+                with cursor.cursor.copy(self.copy_sql) as copy:
+                    for row in values:
+                        copy.write_row(row)
+            else:
+                cursor.executemany(self.sql, values)
+        return len(values)
+
+
+def update_rows(model: type[models.Model], columns: list[str], rows: list[dict[str, Any]]) -> None:
+    """UPDATE table SET columns WHERE id = row['id'], for many rows at once."""
+    if not rows:
+        return
+    ops = connection.ops
+    fields = {f.column: f for f in model._meta.concrete_fields}
+    sets = ", ".join(f"{ops.quote_name(c)} = %s" for c in columns)
+    sql = f"UPDATE {ops.quote_name(model._meta.db_table)} SET {sets} WHERE id = %s"  # noqa: S608
+    params = []
+    for row in rows:
+        values = []
+        for c in columns:
+            value = row.get(c)
+            kind = fields[c].get_internal_type()
+            if value is not None and not isinstance(value, str):
+                if kind == "DateField":
+                    value = ops.adapt_datefield_value(value)
+                elif kind == "DateTimeField":
+                    value = ops.adapt_datetimefield_value(value)
+            values.append(value)
+        params.append((*values, row["id"]))
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, params)
+
+
+FTS_INSERT_TRIGGER = "registry_person_fts_ai"
+
+
+class FullTextDeferred:
+    """On SQLite, index a batch of new persons in one statement instead of row by row
+    through the insert trigger (about 4× faster); the trigger is back before commit."""
+
+    def __init__(self, first_id: int, last_id: int):
+        self.first_id, self.last_id = first_id, last_id
+        self.trigger_sql = None
+
+    def __enter__(self):
+        if connection.vendor != "sqlite":
+            return self
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = %s",
+                [FTS_INSERT_TRIGGER],
+            )
+            row = cursor.fetchone()
+            if row is not None:
+                self.trigger_sql = row[0]
+                cursor.execute(f"DROP TRIGGER {FTS_INSERT_TRIGGER}")
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        if self.trigger_sql is None:
+            return False
+        with connection.cursor() as cursor:
+            if exc_type is None:
+                cursor.execute(
+                    "INSERT INTO registry_person_fts (rowid, search_chars) "
+                    "SELECT id, search_chars FROM registry_person WHERE id BETWEEN %s AND %s",
+                    [self.first_id, self.last_id],
+                )
+            cursor.execute(self.trigger_sql)
+        return False

@@ -1,0 +1,142 @@
+"""The standard import template and tolerant readings of its values.
+
+Departments write the same thing many ways (回族 / 回 / 03 / 3 / HU; 2024-05-01 / 20240501 /
+2024/5/1 / an Excel serial). These functions turn a cell into the value the registry's
+validation expects, or leave it as typed so validation explains what is wrong.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from functools import lru_cache
+
+from django.utils.translation import gettext_lazy as _
+
+from tongxin.core.codes import ETHNIC_GROUPS
+from tongxin.geo.divisions import find_by_name
+from tongxin.registry.codes import Occupation, StayReason
+
+from .readers import cell_text
+
+# Standard template: header → field. Required headers must all be present (after mapping).
+TEMPLATE_COLUMNS: list[tuple[str, str, bool]] = [
+    ("姓名", "name", True),
+    ("性别", "sex", True),
+    ("民族", "ethnicity", True),
+    ("公民身份号码", "id_number", True),
+    ("出生日期", "birth_date", True),
+    ("联系电话", "phone", True),
+    ("户籍地址", "hukou_address", True),
+    ("流出地", "origin", True),
+    ("现居住地址", "address", True),
+    ("网格编码", "grid", True),
+    ("来本地日期", "arrival_date", True),
+    ("流动原因", "reason", True),
+    ("职业", "occupation", True),
+    ("工作单位", "employer", True),
+]
+OPTIONAL_COLUMNS: list[tuple[str, str]] = [
+    ("证件类型", "id_type"),
+    ("曾用名", "former_names"),
+    ("拉丁字母转写", "latin_name"),
+]
+FIELD_LABELS = {field: header for header, field, _r in TEMPLATE_COLUMNS} | {
+    field: header for header, field in OPTIONAL_COLUMNS
+}
+REQUIRED_FIELDS = [field for _h, field, required in TEMPLATE_COLUMNS if required]
+STANDARD_MAPPING = {header: field for field, header in FIELD_LABELS.items()}
+
+EXCEL_EPOCH = date(1899, 12, 30)
+
+
+def _ethnicity_lookup() -> dict[str, str]:
+    table: dict[str, str] = {}
+    for code, name, letters in ETHNIC_GROUPS:
+        table[code] = code
+        table[str(int(code))] = code
+        table[name] = code
+        table[name.removesuffix("族")] = code
+        table[letters] = code
+        table[letters.lower()] = code
+    table["崩龙族"] = table["崩龙"] = "46"  # the former name of 德昂族
+    table["外国血统"] = "98"
+    return table
+
+
+ETHNICITY = _ethnicity_lookup()
+SEX = {"男": "1", "女": "2", "1": "1", "2": "2", "男性": "1", "女性": "2"}
+REASONS = {label: value for value, label in StayReason.choices} | {v: v for v in StayReason.values}
+REASONS |= {
+    "打工": "work",
+    "做生意": "business",
+    "上学": "study",
+    "投亲": "relatives",
+    "看病": "medical",
+}
+OCCUPATIONS = {str(label): value for value, label in Occupation.choices} | {
+    v: v for v in Occupation.values
+}
+ID_TYPES = {"居民身份证": "citizen_id", "身份证": "citizen_id", "护照": "passport"}
+
+
+def tolerant_date(value) -> str | date:
+    """Dates as typed, or from an Excel serial number (days since 1899-12-30)."""
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    text = cell_text(value)
+    if text.isdigit() and 20000 <= int(text) <= 80000:  # 1954 … 2118 as an Excel serial
+        return EXCEL_EPOCH + timedelta(days=int(text))
+    if isinstance(value, float) and 20000 <= value <= 80000:
+        return EXCEL_EPOCH + timedelta(days=int(value))
+    return text
+
+
+@lru_cache(maxsize=4096)
+def origin_code(text: str) -> str:
+    """流出地 as a 6-digit code or as a division's full name; unknown text is returned as is."""
+    if len(text) == 6 and text.isdigit():
+        return text
+    return find_by_name(text) or text
+
+
+def normalise_row(raw: dict[str, object]) -> tuple[dict, dict, list[str]]:
+    """Split a row (field → cell) into person data, stay data, and problems found here."""
+    problems: list[str] = []
+    person: dict[str, object] = {}
+    id_cell = raw.get("id_number")
+    if isinstance(id_cell, float | int) and not isinstance(id_cell, bool):
+        problems.append(
+            str(
+                _("公民身份号码被 Excel 存成了数字，后几位可能已丢失，请把该列设为文本后重新导出。")
+            )
+        )
+    person["name"] = cell_text(raw.get("name"))
+    person["sex"] = SEX.get(cell_text(raw.get("sex")), cell_text(raw.get("sex")))
+    eth = cell_text(raw.get("ethnicity"))
+    person["ethnicity"] = ETHNICITY.get(eth, eth)
+    person["id_type"] = ID_TYPES.get(
+        cell_text(raw.get("id_type")), cell_text(raw.get("id_type")) or "citizen_id"
+    )
+    person["id_number"] = cell_text(id_cell)
+    person["birth_date"] = tolerant_date(raw.get("birth_date"))
+    person["phone"] = cell_text(raw.get("phone"))
+    person["hukou_address"] = cell_text(raw.get("hukou_address"))
+    origin = cell_text(raw.get("origin"))
+    person["origin_code"] = origin_code(origin) if origin else ""
+    occupation = cell_text(raw.get("occupation"))
+    person["occupation"] = OCCUPATIONS.get(occupation, occupation)
+    person["employer"] = cell_text(raw.get("employer"))
+    for key in ("former_names", "latin_name"):
+        if key in raw:
+            person[key] = cell_text(raw.get(key))
+    reason = cell_text(raw.get("reason"))
+    stay = {
+        "grid": cell_text(raw.get("grid")),
+        "arrival_date": tolerant_date(raw.get("arrival_date")),
+        "reason": REASONS.get(reason, reason),
+        "address": cell_text(raw.get("address")),
+        "source": "import",
+    }
+    return person, stay, problems

@@ -1,0 +1,674 @@
+"""Bulk import of persons with their current stay (the police platform's export, community
+ledgers, the standard template).
+
+A row goes through the registry's own validation (`registry.validation`), is matched by
+document number (never a second person for one document), and is written set-wise in
+batches. Each batch commits together with the job's progress, so an interrupted import is
+resumed by running it again: committed batches are skipped, nothing is written twice, no row
+is lost. Unchanged rows write nothing. Rejected rows go to an error report with the reason.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from tongxin.accounts.scoping import visible_units
+from tongxin.audit.services import Action, audit_record
+from tongxin.core import crypto
+from tongxin.geo.models import Level, Unit
+from tongxin.registry.models import Person, Stay, mask_document
+from tongxin.registry.search_keys import search_keys
+from tongxin.registry.validation import clean_person, clean_stay
+
+from .bulk import FullTextDeferred, Inserter, allocate_ids, update_rows
+from .columns import FIELD_LABELS, REQUIRED_FIELDS, STANDARD_MAPPING, normalise_row
+from .models import ImportJob, JobStatus
+from .readers import ReadError, cell_text, open_table
+
+BATCH_SIZE = int(os.environ.get("TONGXIN_IMPORT_BATCH", "5000"))
+# Fields a mapped (non-standard) layout must still provide.
+ESSENTIAL_FIELDS = [
+    "name",
+    "sex",
+    "ethnicity",
+    "id_number",
+    "birth_date",
+    "grid",
+    "arrival_date",
+    "reason",
+]
+# Person fields an import may set; anything else on the person is left as it is.
+IMPORTED_PERSON_FIELDS = [
+    "name",
+    "name_as_typed",
+    "sex",
+    "birth_date",
+    "ethnicity",
+    "ethnicity_other",
+    "id_type",
+    "hukou_address",
+    "origin_code",
+    "occupation",
+    "employer",
+    "former_names",
+    "latin_name",
+]
+FIELD_TO_PERSON = {"phone": ["phone"], "origin": ["origin_code"]}
+
+
+class ImportError_(Exception):
+    """The import cannot run (bad file, bad mapping); the message is in Chinese."""
+
+
+@dataclass
+class Prepared:
+    row: int
+    values: dict[str, Any]
+    stay: dict[str, Any]
+    id_hash: str
+
+
+@dataclass
+class Outcome:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: list[tuple[int, str, list]] = field(default_factory=list)
+
+
+def resolve_columns(headers: list[str], mapping: dict[str, str] | None) -> dict[int, str]:
+    """Column index → field, from a saved mapping or the standard template's headers."""
+    columns: dict[int, str] = {}
+    used: dict[str, str] = {}
+    lookup = mapping if mapping else STANDARD_MAPPING
+    for index, header in enumerate(headers):
+        target = lookup.get(header, "")
+        if not target or target == "ignore":
+            continue
+        if target in used:
+            raise ImportError_(
+                _("“%(a)s”和“%(b)s”两列都对应“%(f)s”，请修改列对应关系。")
+                % {"a": used[target], "b": header, "f": FIELD_LABELS.get(target, target)}
+            )
+        used[target] = header
+        columns[index] = target
+    required = ESSENTIAL_FIELDS if mapping else REQUIRED_FIELDS
+    missing = [FIELD_LABELS[f] for f in required if f not in used]
+    if missing:
+        raise ImportError_(_("缺少必需的列：%(cols)s。") % {"cols": "、".join(missing)})
+    return columns
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _reason_text(exc: ValidationError, problems: list[str]) -> str:
+    parts = list(problems)
+    for key, messages in exc.message_dict.items() if hasattr(exc, "message_dict") else []:
+        label = FIELD_LABELS.get(key) or FIELD_LABELS.get(
+            {"origin_code": "origin"}.get(key, key), key
+        )
+        parts.extend(f"{label}：{m}" for m in messages)
+    return "；".join(parts)
+
+
+class Importer:
+    def __init__(
+        self, job: ImportJob, *, actor, progress: Callable[[ImportJob], None] | None = None
+    ):
+        self.job = job
+        self.actor = actor
+        self.progress = progress
+        grids = Unit.objects.filter(level=Level.GRID)
+        if actor is not None:
+            grids = visible_units(actor, grids)
+        self.grids = {g.code: g for g in grids.only("id", "code", "name", "path")}
+        self.scope_path = (
+            None
+            if actor is None or actor.data_scope == "all"
+            else (actor.unit.path if actor.unit else "")
+        )
+        self.person_insert = Inserter(Person)
+        self.stay_insert = Inserter(Stay)
+        self.person_history = Inserter(Person.history.model, include_pk=False)
+        self.stay_history = Inserter(Stay.history.model, include_pk=False)
+        self.now = timezone.now()
+        # Adapted once: every row of the import carries the same timestamps.
+        self.now_db = connection.ops.adapt_datetimefield_value(self.now)
+        self.reason = _("批量导入：%(source)s") % {"source": job.source}
+        self.report_path = Path(job.path).with_suffix(".rejected.csv")
+
+    # -- rows ------------------------------------------------------------------------------
+
+    def prepare(
+        self, number: int, cells: list, columns: dict[int, str]
+    ) -> Prepared | tuple[int, str] | None:
+        raw = {f: (cells[i] if i < len(cells) else None) for i, f in columns.items()}
+        if all(cell_text(v) == "" for v in raw.values()):
+            return None  # blank row
+        person, stay, problems = normalise_row(raw)
+        errors: dict[str, list[str]] = {}
+        values: dict[str, Any] = {}
+        stay_values: dict[str, Any] = {}
+        try:
+            values = clean_person(person, partial=True)
+        except ValidationError as exc:
+            errors.update(exc.message_dict)
+        try:
+            stay_values = clean_stay(stay, grid_lookup=self.grids.get)
+        except ValidationError as exc:
+            errors.update(exc.message_dict)
+        if errors or problems:
+            return number, _reason_text(ValidationError(errors), problems) if errors else "；".join(
+                problems
+            )
+        digest = crypto.blind_index(values["id_number"].upper(), purpose="id_number")
+        return Prepared(number, values, stay_values, digest)
+
+    # -- writing ---------------------------------------------------------------------------
+
+    def _person_row(self, pk: int, p: Prepared) -> dict[str, Any]:
+        v = p.values
+        keys = search_keys(v["name"], v.get("former_names", ""), v.get("latin_name", ""))
+        stay = p.stay
+        return {
+            "id": pk,
+            "name": v["name"],
+            "name_as_typed": v.get("name_as_typed", ""),
+            "native_name": "",
+            "native_script": "",
+            "latin_name": v.get("latin_name", ""),
+            "former_names": v.get("former_names", ""),
+            "sex": v["sex"],
+            "birth_date": v["birth_date"],
+            "ethnicity": v["ethnicity"],
+            "ethnicity_other": v.get("ethnicity_other", ""),
+            "id_type": v.get("id_type") or "citizen_id",
+            "id_number_enc": crypto.encrypt(v["id_number"]),
+            "id_number_hash": p.id_hash,
+            "id_number_masked": mask_document(v["id_number"]),
+            "phone_enc": crypto.encrypt(v.get("phone", "")),
+            "phone_hash": crypto.blind_index(v["phone"], purpose="phone") if v.get("phone") else "",
+            "hukou_code": v.get("hukou_code", ""),
+            "hukou_address": v.get("hukou_address", ""),
+            "origin_code": v.get("origin_code", ""),
+            "origin_province": (v.get("origin_code") or "")[:2],
+            "education": v.get("education", ""),
+            "occupation": v.get("occupation", ""),
+            "employer": v.get("employer", ""),
+            "marital_status": v.get("marital_status", ""),
+            "languages": v.get("languages", ""),
+            "interpreter_needed": False,
+            "insurance_kinds": "",
+            "insurance_place": "",
+            "income_band": "",
+            "residence_permit_number": "",
+            "residence_permit_valid_until": None,
+            **keys,
+            "unit_path": stay["grid"].path,
+            "present": True,
+            "arrival_date": stay["arrival_date"],
+            "stay_reason": stay["reason"],
+            "merged_into_id": None,
+            "created_by_id": getattr(self.actor, "pk", None),
+            "created_at": self.now_db,
+            "updated_at": self.now_db,
+        }
+
+    def _stay_row(self, pk: int, person_id: int, stay: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "id": pk,
+            "person_id": person_id,
+            "housing_id": None,
+            "address": stay.get("address", ""),
+            "grid_id": stay["grid"].pk,
+            "unit_path": stay["grid"].path,
+            "arrival_date": stay["arrival_date"],
+            "reason": stay["reason"],
+            "expected_duration": stay.get("expected_duration", "unknown"),
+            "departure_date": None,
+            "destination": "",
+            "source": "import",
+            "created_by_id": getattr(self.actor, "pk", None),
+        }
+
+    def _history(self, row: dict[str, Any], kind: str) -> dict[str, Any]:
+        return {
+            **row,
+            "history_date": self.now_db,
+            "history_change_reason": self.reason,
+            "history_type": kind,
+            "history_user_id": getattr(self.actor, "pk", None),
+        }
+
+    def write_batch(
+        self, batch: list[Prepared], outcome: Outcome, columns_present: set[str]
+    ) -> None:
+        existing = self._existing([p.id_hash for p in batch])
+        new: list[Prepared] = []
+        changes: list[tuple[Prepared, dict[str, Any], dict]] = []
+        for p in batch:
+            current = existing.get((p.values.get("id_type") or "citizen_id", p.id_hash))
+            if current is None:
+                new.append(p)
+                continue
+            if self.scope_path is not None and not current["unit_path"].startswith(self.scope_path):
+                outcome.rejected.append(
+                    (p.row, _("该人员的档案在您的管理范围之外，请联系上级单位处理。"), [])
+                )
+                continue
+            if current["merged_into_id"]:
+                outcome.rejected.append((p.row, _("该证件号码对应的档案已被合并，请核实。"), []))
+                continue
+            change = self._changes(p, current, columns_present)
+            if change is None:
+                outcome.unchanged += 1
+            elif isinstance(change, str):
+                outcome.rejected.append((p.row, change, []))
+            else:
+                changes.append((p, current, change))
+        self._insert_new(new)
+        outcome.created += len(new)
+        self._apply_changes(changes)
+        outcome.updated += len(changes)
+
+    def _existing(self, hashes: list[str]) -> dict[tuple[str, str], dict[str, Any]]:
+        found: dict[tuple[str, str], dict[str, Any]] = {}
+        fields = [f.attname for f in Person._meta.concrete_fields]
+        for start in range(0, len(hashes), 500):
+            chunk = hashes[start : start + 500]
+            for row in Person.objects.filter(id_number_hash__in=chunk).values(*fields):
+                found[(row["id_type"], row["id_number_hash"])] = row
+        if found:
+            open_stays = Stay.objects.filter(
+                person_id__in=[r["id"] for r in found.values()], departure_date__isnull=True
+            ).values()
+            by_person = {s["person_id"]: s for s in open_stays}
+            last_departures = dict(
+                Stay.objects.filter(
+                    person_id__in=[r["id"] for r in found.values()], departure_date__isnull=False
+                )
+                .order_by("person_id", "departure_date")
+                .values_list("person_id", "departure_date")
+            )
+            for row in found.values():
+                row["_open_stay"] = by_person.get(row["id"])
+                row["_last_departure"] = last_departures.get(row["id"])
+        return found
+
+    def _changes(
+        self, p: Prepared, current: dict[str, Any], present: set[str]
+    ) -> dict | str | None:
+        """What the row changes: person fields and what happens to the stay; None if
+        nothing; a message if the row contradicts the record."""
+        v = p.values
+        person_changes = {}
+        for key in IMPORTED_PERSON_FIELDS:
+            if (
+                key in v
+                and (key in present or key in ("name_as_typed",))
+                and current.get(key) != v[key]
+            ):
+                if key == "name_as_typed" and current.get("name") == v.get("name"):
+                    continue
+                person_changes[key] = v[key]
+        if "origin_code" in person_changes:
+            person_changes["origin_province"] = person_changes["origin_code"][:2]
+        if "phone" in present and "phone" in v:
+            new_hash = crypto.blind_index(v["phone"], purpose="phone") if v["phone"] else ""
+            if new_hash != current["phone_hash"]:
+                person_changes["phone_enc"] = crypto.encrypt(v["phone"])
+                person_changes["phone_hash"] = new_hash
+        stay = p.stay
+        open_stay = current["_open_stay"]
+        stay_action = None
+        if open_stay is not None:
+            if open_stay["grid_id"] == stay["grid"].pk:
+                if (
+                    open_stay["arrival_date"] != stay["arrival_date"]
+                    or open_stay["reason"] != stay["reason"]
+                ):
+                    stay_action = ("correct", open_stay)
+            elif stay["arrival_date"] < open_stay["arrival_date"]:
+                return _(
+                    "来本地日期（%(new)s）早于现有居住登记（%(old)s），无法判断先后，请核实。"
+                ) % {
+                    "new": stay["arrival_date"].isoformat(),
+                    "old": open_stay["arrival_date"].isoformat(),
+                }
+            else:
+                stay_action = ("move", open_stay)
+        else:
+            last = current["_last_departure"]
+            if last is not None and stay["arrival_date"] < last:
+                return _("来本地日期早于该人员上次离开的日期（%(d)s），请核实。") % {
+                    "d": last.isoformat()
+                }
+            stay_action = ("return", None)
+        if not person_changes and stay_action is None:
+            return None
+        return {"person": person_changes, "stay": stay_action}
+
+    def _insert_new(self, new: list[Prepared]) -> None:
+        if not new:
+            return
+        person_ids = allocate_ids(Person, len(new))
+        stay_ids = allocate_ids(Stay, len(new))
+        persons = [self._person_row(pk, p) for pk, p in zip(person_ids, new, strict=True)]
+        stays = [
+            self._stay_row(sid, pid, p.stay)
+            for sid, pid, p in zip(stay_ids, person_ids, new, strict=True)
+        ]
+        history_fields = {f.attname for f in Person.history.model._meta.concrete_fields}
+        person_history = [
+            self._history({k: v for k, v in r.items() if k in history_fields}, "+") for r in persons
+        ]
+        stay_history = [self._history(dict(r), "+") for r in stays]
+        with FullTextDeferred(person_ids[0], person_ids[-1]):
+            self.person_insert.insert(persons)
+        self.stay_insert.insert(stays)
+        self.person_history.insert(person_history)
+        self.stay_history.insert(stay_history)
+
+    def _apply_changes(self, changes: list[tuple[Prepared, dict[str, Any], dict]]) -> None:
+        if not changes:
+            return
+        history_fields = {f.attname for f in Person.history.model._meta.concrete_fields}
+        stay_history_fields = {f.attname for f in Stay.history.model._meta.concrete_fields}
+        person_rows, new_stays, closed, corrected = [], [], [], []
+        for p, current, change in changes:
+            row = {k: v for k, v in current.items() if not k.startswith("_")}
+            row.update(change["person"])
+            if (
+                "name" in change["person"]
+                or "former_names" in change["person"]
+                or "latin_name" in change["person"]
+            ):
+                row.update(search_keys(row["name"], row["former_names"], row["latin_name"]))
+            action = change["stay"]
+            if action is not None:
+                kind, open_stay = action
+                stay = p.stay
+                if kind == "correct":
+                    corrected.append(
+                        {
+                            **open_stay,
+                            "arrival_date": stay["arrival_date"],
+                            "reason": stay["reason"],
+                        }
+                    )
+                else:
+                    if kind == "move":
+                        closed.append(
+                            {
+                                **open_stay,
+                                "departure_date": stay["arrival_date"],
+                                "destination": stay["grid"].name,
+                            }
+                        )
+                    new_stays.append((row["id"], stay))
+                row.update(
+                    unit_path=stay["grid"].path,
+                    present=True,
+                    arrival_date=stay["arrival_date"],
+                    stay_reason=stay["reason"],
+                )
+            row["updated_at"] = self.now_db
+            person_rows.append(row)
+        columns = [
+            c
+            for c in {f.column for f in Person._meta.concrete_fields}
+            - {"id", "created_at", "created_by_id"}
+        ]
+        update_rows(Person, sorted(columns), person_rows)
+        self.person_history.insert(
+            [
+                self._history({k: v for k, v in r.items() if k in history_fields}, "~")
+                for r in person_rows
+            ]
+        )
+        stay_changes = closed + corrected
+        update_rows(Stay, ["departure_date", "destination", "arrival_date", "reason"], stay_changes)
+        ids = allocate_ids(Stay, len(new_stays))
+        inserted = [
+            self._stay_row(sid, pid, stay) for sid, (pid, stay) in zip(ids, new_stays, strict=True)
+        ]
+        self.stay_insert.insert(inserted)
+        self.stay_history.insert(
+            [
+                self._history({k: v for k, v in r.items() if k in stay_history_fields}, "~")
+                for r in stay_changes
+            ]
+            + [self._history(dict(r), "+") for r in inserted]
+        )
+
+    # -- the run ---------------------------------------------------------------------------
+
+    def run(self) -> ImportJob:
+        job = self.job
+        try:
+            table = open_table(job.path, job.filename)
+            columns = resolve_columns(table.headers, job.mapping or None)
+        except (ReadError, ImportError_) as exc:
+            return self._finish(JobStatus.FAILED, str(exc))
+        present = {f for f in columns.values()}
+        present |= {p for f in list(present) for p in FIELD_TO_PERSON.get(f, [])}
+        resume_after = job.rows_done
+        ImportJob.objects.filter(pk=job.pk).update(
+            status=JobStatus.RUNNING, started_at=job.started_at or timezone.now(), message=""
+        )
+        seen: dict[str, int] = {}
+        batch: list[Prepared] = []
+        rejected: list[tuple[int, str, list]] = []
+        total = 0
+        last_row = resume_after
+        report = self._open_report(table.headers, resume=resume_after > 0)
+        try:
+            for number, cells in table.rows:
+                last_row = number
+                prepared = self.prepare(number, cells, columns)
+                if prepared is None:
+                    continue
+                if number <= resume_after:
+                    # Already committed in an earlier run: only remember its document.
+                    if isinstance(prepared, Prepared):
+                        seen.setdefault(prepared.id_hash, number)
+                    continue
+                total += 1
+                if isinstance(prepared, tuple):
+                    rejected.append((prepared[0], prepared[1], cells))
+                elif prepared.id_hash in seen:
+                    rejected.append(
+                        (
+                            number,
+                            _("证件号码与第 %(n)d 行重复。") % {"n": seen[prepared.id_hash]},
+                            cells,
+                        )
+                    )
+                else:
+                    seen[prepared.id_hash] = number
+                    batch.append(prepared)
+                if len(batch) + len(rejected) >= BATCH_SIZE:
+                    if not self._commit(
+                        batch, rejected, total, number, present, report, cells_by_row={}
+                    ):
+                        return self._finish(
+                            JobStatus.CANCELLED, _("已按要求取消；已提交的批次保留。")
+                        )
+                    batch, rejected, total = [], [], 0
+            if batch or rejected or total:
+                self._commit(batch, rejected, total, last_row, present, report, cells_by_row={})
+        except ReadError as exc:
+            report.close()
+            return self._finish(
+                JobStatus.FAILED, _("%(why)s 此前已提交的批次已保存，其余未导入。") % {"why": exc}
+            )
+        report.close()
+        self._write_xlsx_report(table.headers)
+        return self._finish(JobStatus.DONE, "")
+
+    def _commit(self, batch, rejected, total, last_row, present, report, cells_by_row) -> bool:
+        """Write one batch and the job's progress together. False if cancel was requested."""
+        job = self.job
+        outcome = Outcome(rejected=list(rejected))
+        with transaction.atomic():
+            locked = ImportJob.objects.select_for_update().get(pk=job.pk)
+            if locked.cancel_requested:
+                return False
+            if not job.dry_run:
+                self.write_batch(batch, outcome, present)
+            else:
+                existing = self._existing([p.id_hash for p in batch])
+                for p in batch:
+                    if (p.values.get("id_type") or "citizen_id", p.id_hash) in existing:
+                        outcome.updated += 1
+                    else:
+                        outcome.created += 1
+            ImportJob.objects.filter(pk=job.pk).update(
+                rows_done=last_row,
+                total=F("total") + total,
+                created=F("created") + outcome.created,
+                updated=F("updated") + outcome.updated,
+                unchanged=F("unchanged") + outcome.unchanged,
+                rejected=F("rejected") + len(outcome.rejected),
+            )
+            if not job.dry_run and (outcome.created or outcome.updated):
+                audit_record(
+                    action=Action.IMPORT,
+                    actor=self.actor,
+                    username="system",
+                    object_type="registry.person",
+                    object_id=f"job-{job.pk}",
+                    purpose=self.reason,
+                    detail={
+                        "rows_to": last_row,
+                        "created": outcome.created,
+                        "updated": outcome.updated,
+                    },
+                )
+            # The report rows of this batch are written before the batch commits; a crash
+            # between the two repeats them on resume, which the report tolerates (same row).
+            self._report(report, outcome.rejected)
+        job.refresh_from_db()
+        if self.progress is not None:
+            self.progress(job)
+        return True
+
+    def _open_report(self, headers: list[str], *, resume: bool):
+        self.report_path.parent.mkdir(parents=True, exist_ok=True)
+        fresh = not resume or not self.report_path.exists()
+        fh = self.report_path.open(
+            "w" if fresh else "a", encoding="utf-8-sig" if fresh else "utf-8", newline=""
+        )
+        self._report_writer = csv.writer(fh)
+        if fresh:
+            self._report_writer.writerow([_("行号"), _("原因"), *headers])
+        return fh
+
+    def _report(self, fh, rejected) -> None:
+        for number, reason, cells in rejected:
+            self._report_writer.writerow([number, reason, *[cell_text(c) for c in cells]])
+        fh.flush()
+
+    def _write_xlsx_report(self, headers: list[str]) -> None:
+        """The rejected rows as a spreadsheet, each with its reason beside it."""
+        from openpyxl import Workbook
+
+        job = ImportJob.objects.get(pk=self.job.pk)
+        if not job.rejected:
+            return
+        target = self.report_path.with_suffix(".xlsx")
+        workbook = Workbook(write_only=True)
+        sheet = workbook.create_sheet(_("未导入的行"))
+        seen_rows: set[str] = set()
+        with self.report_path.open(encoding="utf-8-sig", newline="") as fh:
+            for i, row in enumerate(csv.reader(fh)):
+                if i and row and row[0] in seen_rows:
+                    continue  # written twice around an interruption
+                if i:
+                    seen_rows.add(row[0])
+                cells: list = [_neutral(c) for c in row]
+                if i and cells and cells[0].isdigit():
+                    cells[0] = int(cells[0])
+                sheet.append(cells)
+        workbook.properties.creator = "Tongxin"
+        workbook.save(target)
+        ImportJob.objects.filter(pk=job.pk).update(error_report=str(target))
+
+    def _finish(self, status: str, message: str) -> ImportJob:
+        ImportJob.objects.filter(pk=self.job.pk).update(
+            status=status, message=message, finished_at=timezone.now()
+        )
+        self.job.refresh_from_db()
+        if self.progress is not None:
+            self.progress(self.job)
+        return self.job
+
+
+def _neutral(value: str) -> str:
+    return "'" + value if value[:1] in ("=", "+", "-", "@") else value
+
+
+def import_dir() -> Path:
+    path = Path(settings.VAR_DIR) / "imports"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def estimate_rows(path: Path) -> int:
+    """A quick row estimate for the progress bar (newlines for CSV, 0 for XLSX)."""
+    if path.suffix.lower() != ".csv":
+        return 0
+    count = 0
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            count += chunk.count(b"\n")
+    return max(count - 1, 0)
+
+
+def job_for_file(
+    path: Path,
+    *,
+    actor,
+    source: str,
+    filename: str,
+    mapping: dict | None = None,
+    dry_run: bool = False,
+) -> ImportJob:
+    """The unfinished job for this very file and source (to resume it), or a new one."""
+    digest = file_sha256(path)
+    unfinished = (
+        ImportJob.objects.filter(file_sha256=digest, source=source, dry_run=dry_run, user=actor)
+        .exclude(status__in=[JobStatus.DONE, JobStatus.CANCELLED])
+        .first()
+    )
+    if unfinished is not None:
+        return unfinished
+    return ImportJob.objects.create(
+        user=actor,
+        source=source,
+        filename=filename,
+        path=str(path),
+        file_sha256=digest,
+        mapping=mapping or {},
+        dry_run=dry_run,
+        estimated_rows=estimate_rows(path),
+    )

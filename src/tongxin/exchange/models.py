@@ -1,0 +1,81 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class ImportMapping(models.Model):
+    """How one source's columns map to the template's fields, saved for reuse."""
+
+    source = models.CharField(_("数据来源"), max_length=100, unique=True)
+    mapping = models.JSONField(_("列对应关系"), default=dict)  # header → field
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("导入列映射")
+
+    def __str__(self) -> str:
+        return self.source
+
+
+class JobStatus(models.TextChoices):
+    PENDING = "pending", _("排队中")
+    RUNNING = "running", _("导入中")
+    DONE = "done", _("已完成")
+    FAILED = "failed", _("失败")
+    CANCELLED = "cancelled", _("已取消")
+
+
+class ImportJob(models.Model):
+    """One import of one file. Batches commit with the job's progress in the same
+    transaction, so an interrupted job resumes exactly after its last committed batch."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    source = models.CharField(_("数据来源"), max_length=100)
+    filename = models.CharField(_("文件名"), max_length=255)
+    path = models.CharField(max_length=500)
+    file_sha256 = models.CharField(max_length=64, db_index=True)
+    mapping = models.JSONField(default=dict)
+    dry_run = models.BooleanField(_("仅校验"), default=False)
+    status = models.CharField(
+        _("状态"), max_length=10, choices=JobStatus.choices, default=JobStatus.PENDING
+    )
+    cancel_requested = models.BooleanField(default=False)
+    rows_done = models.PositiveIntegerField(default=0)  # last row number whose batch committed
+    total = models.PositiveIntegerField(default=0)
+    created = models.PositiveIntegerField(default=0)
+    updated = models.PositiveIntegerField(default=0)
+    unchanged = models.PositiveIntegerField(default=0)
+    rejected = models.PositiveIntegerField(default=0)
+    estimated_rows = models.PositiveIntegerField(default=0)
+    message = models.TextField(blank=True)
+    error_report = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("导入任务")
+
+    def __str__(self) -> str:
+        return f"{self.filename} ({self.get_status_display()})"
+
+    @property
+    def percent(self) -> int:
+        if self.status == JobStatus.DONE:
+            return 100
+        if not self.estimated_rows:
+            return 0
+        return min(99, int(100 * self.rows_done / self.estimated_rows))
+
+    def counts(self) -> dict[str, int]:
+        return {
+            k: getattr(self, k) for k in ("total", "created", "updated", "unchanged", "rejected")
+        }

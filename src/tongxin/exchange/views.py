@@ -1,0 +1,231 @@
+"""Import and export pages: upload → map columns → background job with a progress bar →
+result with the error report; the import template; the person list as Excel."""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from tongxin.accounts.decorators import capability_required
+from tongxin.accounts.roles import Cap
+from tongxin.audit.services import Action, audit_record
+from tongxin.registry.exports import export_allowed
+from tongxin.registry.selectors import person_list_for
+from tongxin.registry.views import filters_from
+
+from .columns import STANDARD_MAPPING
+from .exports import person_xlsx_response
+from .forms import MappingForm, UploadForm
+from .importer import ImportError_, estimate_rows, file_sha256, import_dir, resolve_columns
+from .models import ImportJob, ImportMapping, JobStatus
+from .readers import ReadError, cell_text, open_table
+from .tasks import run_import_job
+from .template_file import template_workbook
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _job(request, pk: int) -> ImportJob:
+    job = ImportJob.objects.filter(pk=pk, user=request.user).first()
+    if job is None:
+        raise Http404
+    return job
+
+
+@capability_required(Cap.PERSON_IMPORT)
+def import_list(request):
+    jobs = ImportJob.objects.filter(user=request.user)[:50]
+    return render(request, "exchange/import_list.html", {"jobs": jobs, "form": UploadForm()})
+
+
+@capability_required(Cap.PERSON_IMPORT)
+def import_upload(request):
+    form = UploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        suffix = Path(upload.name).suffix.lower()
+        target = import_dir() / f"upload-{uuid.uuid4().hex}{suffix}"
+        with target.open("wb") as fh:
+            for chunk in upload.chunks():
+                fh.write(chunk)
+        try:
+            table = open_table(target, upload.name)
+        except ReadError as exc:
+            target.unlink(missing_ok=True)
+            form.add_error("file", str(exc))
+        else:
+            source = form.cleaned_data["source"].strip()
+            saved = ImportMapping.objects.filter(source=source).first()
+            job = ImportJob.objects.create(
+                user=request.user,
+                source=source,
+                filename=upload.name[:255],
+                path=str(target),
+                file_sha256=file_sha256(target),
+                dry_run=form.cleaned_data["dry_run"],
+                mapping=saved.mapping if saved else {},
+                estimated_rows=estimate_rows(target),
+            )
+            del table
+            return redirect("exchange:import_mapping", pk=job.pk)
+    jobs = ImportJob.objects.filter(user=request.user)[:50]
+    return render(
+        request,
+        "exchange/import_list.html",
+        {"jobs": jobs, "form": form},
+        status=400 if form.errors else 200,
+    )
+
+
+def _preview(job: ImportJob, rows: int = 3) -> tuple[list[str], list[list[str]]]:
+    table = open_table(job.path, job.filename)
+    sample = []
+    for _n, cells in table.rows:
+        sample.append([cell_text(c) for c in cells])
+        if len(sample) >= rows:
+            break
+    return table.headers, sample
+
+
+@capability_required(Cap.PERSON_IMPORT)
+def import_mapping(request, pk: int):
+    job = _job(request, pk)
+    if job.status != JobStatus.PENDING:
+        return redirect("exchange:import_progress", pk=job.pk)
+    try:
+        headers, sample = _preview(job)
+    except ReadError as exc:
+        messages.error(request, str(exc))
+        return redirect("exchange:import_list")
+    initial = job.mapping or {h: STANDARD_MAPPING.get(h, "") for h in headers}
+    form = MappingForm(request.POST or None, headers=headers, initial_mapping=initial)
+    if request.method == "POST" and form.is_valid():
+        mapping = form.mapping()
+        try:
+            resolve_columns(headers, mapping)
+        except ImportError_ as exc:
+            form.add_error(None, str(exc))
+        else:
+            with transaction.atomic():
+                ImportJob.objects.filter(pk=job.pk).update(mapping=mapping)
+                if form.cleaned_data["remember"]:
+                    ImportMapping.objects.update_or_create(
+                        source=job.source, defaults={"mapping": mapping, "updated_by": request.user}
+                    )
+                audit_record(
+                    action=Action.IMPORT,
+                    request=request,
+                    object_type="exchange.importjob",
+                    object_id=job.pk,
+                    purpose=_("开始导入 %(f)s") % {"f": job.filename},
+                    detail={"source": job.source, "dry_run": job.dry_run},
+                )
+                transaction.on_commit(lambda: run_import_job.enqueue(job.pk))
+            return redirect("exchange:import_progress", pk=job.pk)
+    columns = [
+        (form[f"col_{i}"], [row[i] if i < len(row) else "" for row in sample])
+        for i in range(len(headers))
+    ]
+    return render(
+        request, "exchange/import_mapping.html", {"job": job, "form": form, "columns": columns}
+    )
+
+
+@capability_required(Cap.PERSON_IMPORT)
+def import_progress(request, pk: int):
+    job = _job(request, pk)
+    template = (
+        "exchange/_progress.html"
+        if request.headers.get("HX-Request")
+        else "exchange/import_progress.html"
+    )
+    return render(
+        request,
+        template,
+        {"job": job, "running": job.status in (JobStatus.PENDING, JobStatus.RUNNING)},
+    )
+
+
+@capability_required(Cap.PERSON_IMPORT)
+@require_POST
+def import_cancel(request, pk: int):
+    job = _job(request, pk)
+    if job.status in (JobStatus.PENDING, JobStatus.RUNNING):
+        ImportJob.objects.filter(pk=job.pk).update(cancel_requested=True)
+        if job.status == JobStatus.PENDING and not job.rows_done:
+            ImportJob.objects.filter(pk=job.pk).update(status=JobStatus.CANCELLED)
+        messages.info(request, _("已请求取消；正在进行的批次结束后停止。"))
+    return redirect("exchange:import_progress", pk=job.pk)
+
+
+@capability_required(Cap.PERSON_IMPORT)
+@require_POST
+def import_resume(request, pk: int):
+    """Start an interrupted or failed job again; committed batches are skipped."""
+    job = _job(request, pk)
+    if job.status in (JobStatus.FAILED, JobStatus.RUNNING):
+        ImportJob.objects.filter(pk=job.pk).update(status=JobStatus.PENDING, cancel_requested=False)
+        transaction.on_commit(lambda: run_import_job.enqueue(job.pk))
+    return redirect("exchange:import_progress", pk=job.pk)
+
+
+@capability_required(Cap.PERSON_IMPORT)
+def import_report(request, pk: int):
+    job = _job(request, pk)
+    if not job.error_report or not Path(job.error_report).is_file():
+        raise Http404
+    audit_record(
+        action=Action.EXPORT,
+        request=request,
+        object_type="exchange.importjob",
+        object_id=job.pk,
+        purpose=_("下载导入错误报告"),
+    )
+    return FileResponse(
+        open(job.error_report, "rb"),
+        as_attachment=True,
+        filename=f"未导入的行-{job.pk}.xlsx",
+        content_type=XLSX,
+    )  # noqa: SIM115
+
+
+@capability_required(Cap.PERSON_IMPORT)
+def import_template(request):
+    response = HttpResponse(template_workbook(), content_type=XLSX)
+    response["Content-Disposition"] = (
+        "attachment; filename*=UTF-8''%E4%BA%BA%E5%91%98%E5%AF%BC%E5%85%A5%E6%A8%A1%E6%9D%BF.xlsx"
+    )
+    return response
+
+
+@capability_required(Cap.PERSON_EXPORT)
+def export_xlsx(request):
+    """The filtered, scoped person list as Excel; masked unless allowed and explained."""
+    _form, filters = filters_from(request)
+    purpose = request.GET.get("purpose", "").strip()[:200]
+    full = request.GET.get("unmasked") == "1"
+    refusal = export_allowed(request.user, full=full, purpose=purpose)
+    if refusal:
+        return HttpResponseBadRequest(refusal)
+    try:
+        persons = person_list_for(request.user, filters)
+    except ValidationError as exc:
+        return HttpResponseBadRequest(" ".join(exc.messages))
+    audit_record(
+        action=Action.EXPORT,
+        request=request,
+        object_type="registry.person",
+        purpose=purpose or _("导出名单"),
+        detail={"filters": request.GET.urlencode(), "unmasked": full, "format": "xlsx"},
+    )
+    return person_xlsx_response(
+        request.user, persons, full=full, purpose=purpose, filename="persons.xlsx"
+    )

@@ -1,0 +1,314 @@
+"""Importing persons: semantics, tolerance, reports, re-runs and the CLI."""
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+from datetime import date
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from openpyxl import load_workbook
+
+from tongxin.accounts.models import User
+from tongxin.audit.models import AuditEvent
+from tongxin.exchange.importer import Importer, job_for_file
+from tongxin.exchange.models import ImportMapping
+from tongxin.registry.models import Person, Stay
+
+from ..registry.factories import GRID_A, GRID_B, citizen_id
+from .files import HEADERS, person_row, write_csv, write_xlsx
+
+
+def run(path: Path, *, actor=None, source="标准模板", dry_run=False):
+    job = job_for_file(
+        path,
+        actor=actor,
+        source=source,
+        filename=path.name,
+        dry_run=dry_run,
+        mapping=ImportMapping.objects.filter(source=source)
+        .values_list("mapping", flat=True)
+        .first(),
+    )
+    return Importer(job, actor=actor).run()
+
+
+def report_rows(job) -> list[list]:
+    sheet = load_workbook(job.error_report, read_only=True).active
+    return [list(r) for r in sheet.iter_rows(values_only=True)]
+
+
+@pytest.mark.django_db
+def test_standard_file_creates_persons_with_stays_then_rerun_changes_nothing(tmp_path):
+    rows = [person_row(i) for i in range(30)]
+    path = write_csv(tmp_path / "police.csv", rows)
+    before = Person.objects.count()
+    job = run(path)
+    assert job.status == "done", job.message
+    assert (job.total, job.created, job.updated, job.unchanged, job.rejected) == (30, 30, 0, 0, 0)
+    assert Person.objects.count() == before + 30
+    person = Person.objects.get(
+        id_number_hash=Person.objects.filter(name=rows[1]["姓名"]).first().id_number_hash
+    )
+    assert person.id_number == rows[1]["公民身份号码"]
+    assert person.ethnicity == "05" and person.sex == "1" and person.origin_code == "652801"
+    stay = Stay.objects.get(person=person)
+    assert stay.grid.code == GRID_A and stay.reason == "business" and stay.source == "import"
+    assert person.present and person.unit_path == GRID_A
+    assert person.history.count() == 1
+    assert AuditEvent.objects.filter(action="import").exists()
+    # Same file again: every row unchanged, nothing written.
+    history_before = Person.history.count()
+    again = run(path, source="公安平台")
+    assert (again.created, again.updated, again.unchanged, again.rejected) == (0, 0, 30, 0)
+    assert Person.objects.count() == before + 30
+    assert Person.history.count() == history_before
+
+
+@pytest.mark.django_db
+def test_new_phone_and_a_move_update_the_person_and_keep_history(tmp_path):
+    run(write_csv(tmp_path / "a.csv", [person_row(1)]))
+    changed = person_row(1, 联系电话="13700000000", 网格编码=GRID_B, 来本地日期="2025-01-01")
+    job = run(write_csv(tmp_path / "b.csv", [changed]))
+    assert (job.created, job.updated, job.unchanged) == (0, 1, 0)
+    person = Person.objects.get(name=changed["姓名"], birth_date=date(1981, 2, 2))
+    assert person.phone == "13700000000"
+    assert person.unit_path == GRID_B
+    stays = list(person.stays.order_by("arrival_date"))
+    assert [(s.grid.code, s.departure_date) for s in stays] == [
+        (GRID_A, date(2025, 1, 1)),
+        (GRID_B, None),
+    ]
+    assert person.history.count() == 2
+    assert person.history.first().history_change_reason.startswith("批量导入")
+
+
+@pytest.mark.django_db
+def test_bad_rows_are_rejected_with_reasons_and_good_rows_still_go_in(tmp_path):
+    rows = [
+        person_row(1),
+        person_row(
+            2,
+            公民身份号码=person_row(2)["公民身份号码"][:-1] + "0"
+            if person_row(2)["公民身份号码"][-1] != "0"
+            else person_row(2)["公民身份号码"][:-1] + "1",
+        ),
+        person_row(3, 民族=""),
+        person_row(4, 网格编码="410104999999001"),
+        person_row(1, 姓名="艾力·重复"),
+        person_row(5, 姓名='=HYPERLINK("http://x")'),
+        person_row(6, 出生日期="1990-13-45"),
+    ]
+    job = run(write_csv(tmp_path / "mixed.csv", rows))
+    assert (job.total, job.created, job.rejected) == (7, 1, 6)
+    report = report_rows(job)
+    assert report[0][:2] == ["行号", "原因"] and report[0][2:] == HEADERS
+    reasons = {row[0]: row[1] for row in report[1:]}
+    assert "校验位" in reasons[3]
+    assert "民族" in reasons[4]
+    assert "网格" in reasons[5]
+    assert "与第 2 行重复" in reasons[6]
+    assert "姓名" in reasons[7]
+    assert reasons[7] and report[5][2].startswith("'=")  # the formula is neutralised in the report
+    assert "出生日期" in reasons[8]
+
+
+@pytest.mark.django_db
+def test_tolerant_values(tmp_path):
+    legacy_birth = date(1975, 6, 1)
+    full = citizen_id("640104", legacy_birth, 23)
+    legacy = full[:6] + full[8:17]
+    rows = [
+        person_row(
+            1, 民族="回", 性别="1", 出生日期="19810202", 流出地="宁夏回族自治区银川市兴庆区"
+        ),
+        person_row(
+            2,
+            民族="03",
+            性别="2",
+            出生日期="1982/3/3",
+            公民身份号码=citizen_id("652801", date(1982, 3, 3), 2),
+            来本地日期="45000",
+        ),
+        person_row(3, 民族="UG", 出生日期="1983.04.04"),
+        person_row(4, 民族="崩龙族", 公民身份号码=legacy, 出生日期="1975-06-01", 流动原因="打工"),
+    ]
+    job = run(write_csv(tmp_path / "t.csv", rows))
+    assert job.rejected == 0, report_rows(job)
+    p1 = Person.objects.get(birth_date=date(1981, 2, 2), name=rows[0]["姓名"])
+    assert (p1.ethnicity, p1.sex, p1.origin_code) == ("03", "1", "640104")
+    p2 = Person.objects.get(birth_date=date(1982, 3, 3), name=rows[1]["姓名"])
+    assert p2.sex == "2" and p2.arrival_date == date(2023, 3, 15)  # Excel serial 45000
+    assert Person.objects.get(birth_date=date(1983, 4, 4), name=rows[2]["姓名"]).ethnicity == "05"
+    p4 = Person.objects.get(birth_date=legacy_birth)
+    assert p4.id_number == full and p4.ethnicity == "46" and p4.stay_reason == "work"
+
+
+@pytest.mark.django_db
+def test_gbk_csv_and_xlsx_import_the_same(tmp_path):
+    job = run(write_csv(tmp_path / "g.csv", [person_row(i) for i in range(5)], encoding="gbk"))
+    assert job.created == 5
+    job = run(write_xlsx(tmp_path / "g.xlsx", [person_row(i) for i in range(5)]))
+    assert (job.created, job.unchanged) == (0, 5)
+
+
+@pytest.mark.django_db
+def test_numeric_id_cells_from_excel_are_refused_with_advice(tmp_path):
+    row = person_row(1)
+    row["公民身份号码"] = int(row["公民身份号码"][:15])
+    job = run(write_xlsx(tmp_path / "n.xlsx", [row]))
+    assert job.rejected == 1
+    assert "设为文本" in report_rows(job)[1][1]
+
+
+@pytest.mark.django_db
+def test_missing_and_duplicate_headers_fail_clearly(tmp_path):
+    path = write_csv(
+        tmp_path / "m.csv", [person_row(1)], headers=[h for h in HEADERS if h != "民族"]
+    )
+    job = run(path)
+    assert job.status == "failed" and "缺少必需的列：民族" in job.message
+    dup = tmp_path / "d.csv"
+    dup.write_text(",".join(HEADERS + ["姓名"]) + "\n", encoding="utf-8")
+    job = run(dup)
+    assert job.status == "failed" and "重复" in job.message
+
+
+@pytest.mark.django_db
+def test_dry_run_writes_nothing(tmp_path):
+    before = (
+        Person.objects.count(),
+        Stay.objects.count(),
+        AuditEvent.objects.filter(action="import").count(),
+    )
+    job = run(write_csv(tmp_path / "dry.csv", [person_row(i) for i in range(8)]), dry_run=True)
+    assert (job.total, job.created) == (8, 8)
+    assert (
+        Person.objects.count(),
+        Stay.objects.count(),
+        AuditEvent.objects.filter(action="import").count(),
+    ) == before
+
+
+@pytest.mark.django_db
+def test_saved_mapping_for_another_layout(tmp_path):
+    layout = {
+        "XM": "name",
+        "XB": "sex",
+        "MZ": "ethnicity",
+        "SFZH": "id_number",
+        "CSRQ": "birth_date",
+        "WGBM": "grid",
+        "LBDRQ": "arrival_date",
+        "LDYY": "reason",
+        "BZ": "ignore",
+    }
+    ImportMapping.objects.create(source="公安流动人口平台", mapping=layout)
+    source_rows = [person_row(i) for i in range(3)]
+    plain = {
+        "XM": "姓名",
+        "XB": "性别",
+        "MZ": "民族",
+        "SFZH": "公民身份号码",
+        "CSRQ": "出生日期",
+        "WGBM": "网格编码",
+        "LBDRQ": "来本地日期",
+        "LDYY": "流动原因",
+    }
+    rows = [{k: r[v] for k, v in plain.items()} | {"BZ": "备注"} for r in source_rows]
+    path = write_csv(tmp_path / "gaj.csv", rows, headers=list(layout))
+    job = run(path, source="公安流动人口平台")
+    assert job.created == 3, job.message
+
+
+@pytest.mark.django_db
+def test_a_scoped_importer_cannot_touch_other_grids_or_records(tmp_path):
+    worker = User.objects.get(username="community_officer")  # 新华社区 and its grids
+    rows = [person_row(1), person_row(2, 网格编码="410104002001001")]
+    job = run(write_csv(tmp_path / "s.csv", rows), actor=worker)
+    assert (job.created, job.rejected) == (1, 1)
+    assert "不在您的管理范围" in report_rows(job)[1][1]
+
+
+@pytest.mark.django_db
+def test_cli_prints_json_last(tmp_path, capsys):
+    path = write_csv(
+        tmp_path / "cli.csv", [person_row(i) for i in range(4)] + [person_row(9, 民族="")]
+    )
+    call_command("import_persons", str(path), "--json")
+    summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert {k: summary[k] for k in ("total", "created", "updated", "unchanged", "rejected")} == {
+        "total": 5,
+        "created": 4,
+        "updated": 0,
+        "unchanged": 0,
+        "rejected": 1,
+    }
+    assert summary["error_report"].endswith(".xlsx") and Path(summary["error_report"]).is_file()
+
+
+def test_a_killed_import_resumes_without_duplicates_or_losses(tmp_path):
+    """A real process, killed mid-import, then run again: every row exactly once."""
+    env = {
+        **os.environ,
+        "TONGXIN_VAR_DIR": str(tmp_path / "var"),
+        "DATABASE_URL": f"sqlite:///{tmp_path}/k.sqlite3",
+        "TONGXIN_IMPORT_BATCH": "500",
+    }
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+    tx = [sys.executable, "-m", "tongxin"]
+    subprocess.run([*tx, "migrate", "-v0"], env=env, check=True, timeout=300)
+    subprocess.run([*tx, "load_divisions", "--root", "410104001"], env=env, check=True, timeout=120)
+    subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import django,os;django.setup();from tongxin.geo.models import Unit;"
+            "from tongxin.geo.services import grids_draw;"
+            "grids_draw(actor=None, communities=list(Unit.objects.filter(level='community')), per_community=2)",
+        ],
+        env={**env, "DJANGO_SETTINGS_MODULE": "tongxin.settings"},
+        check=True,
+        timeout=120,
+    )
+    path = write_csv(tmp_path / "big.csv", [person_row(i) for i in range(6000)])
+    proc = subprocess.Popen(
+        [*tx, "import_persons", str(path), "--json"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    line = proc.stderr.readline()  # the first committed batch
+    assert "新增" in line, line
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=30)
+    result = subprocess.run(
+        [*tx, "import_persons", str(path), "--json"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "继续导入" in result.stderr
+    summary = json.loads(result.stdout.strip().splitlines()[-1])
+    count = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import django;django.setup();from tongxin.registry.models import Person,Stay;"
+            "print(Person.objects.count(), Stay.objects.count(), Person.objects.values('id_number_hash').distinct().count())",
+        ],
+        env={**env, "DJANGO_SETTINGS_MODULE": "tongxin.settings"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert count.stdout.split() == ["6000", "6000", "6000"], count.stderr
+    assert summary["rejected"] == 0
+    shutil.rmtree(tmp_path / "var", ignore_errors=True)

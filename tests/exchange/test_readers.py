@@ -1,0 +1,157 @@
+"""Reading whatever departments send: encodings, Excel, and hostile files."""
+
+import zipfile
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tongxin.exchange.readers import MAX_CELL_CHARS, ReadError, open_table
+
+from .files import HEADERS, person_row, write_csv, write_xlsx
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gbk", "gb18030"])
+def test_csv_encodings_are_detected(tmp_path, encoding):
+    path = write_csv(tmp_path / "a.csv", [person_row(1, 姓名="马明")], encoding=encoding)
+    table = open_table(path)
+    assert table.headers == HEADERS
+    rows = list(table.rows)
+    assert rows[0][0] == 2 and rows[0][1][0] == "马明"
+
+
+def test_gb18030_four_byte_characters_survive(tmp_path):
+    path = write_csv(tmp_path / "a.csv", [person_row(1, 姓名="𠮷祥")], encoding="gb18030")
+    assert list(open_table(path).rows)[0][1][0] == "𠮷祥"
+
+
+def test_xlsx_is_read_with_typed_cells(tmp_path):
+    from datetime import date
+
+    path = write_xlsx(tmp_path / "a.xlsx", [person_row(1, 出生日期=date(1985, 4, 2), 职业=4)])
+    table = open_table(path)
+    row = list(table.rows)[0][1]
+    assert table.kind == "xlsx"
+    assert row[HEADERS.index("出生日期")] == date(1985, 4, 2)
+    assert row[HEADERS.index("职业")] == 4
+
+
+@pytest.mark.parametrize(
+    "content,message",
+    [
+        (b"", "文件是空的"),
+        (b"\n\n\n", "文件是空的"),
+        ("姓名,姓名\n马明,马明\n".encode(), "表头“姓名”重复"),
+        (b"\x00\x01\x02binary", "二进制"),
+        (bytes([0x81, 0x30, 0xFF, 0xFE, 0x80]) * 100, "无法识别文件编码"),
+    ],
+)
+def test_bad_csv_files_get_a_clear_message(tmp_path, content, message):
+    path = tmp_path / "bad.csv"
+    path.write_bytes(content)
+    with pytest.raises(ReadError, match=message):
+        table = open_table(path)
+        list(table.rows)
+
+
+def test_a_ten_megabyte_cell_is_refused_with_its_row(tmp_path):
+    path = tmp_path / "big.csv"
+    path.write_text("姓名,性别\n马明,男\n" + "x" * (10 * 1024 * 1024) + ",男\n", encoding="utf-8")
+    table = open_table(path)
+    with pytest.raises(ReadError, match=f"第 3 行.*{MAX_CELL_CHARS}"):
+        list(table.rows)
+
+
+def test_a_million_blank_rows_are_skipped_quickly(tmp_path):
+    path = tmp_path / "blank.csv"
+    path.write_text(",".join(HEADERS) + "\n" + ",,,\n" * 1_000_000, encoding="utf-8")
+    rows = list(open_table(path).rows)
+    assert len(rows) == 1_000_000
+    assert all(not any(cells) for _n, cells in rows[:10])
+
+
+def test_truncated_xlsx_is_refused(tmp_path):
+    good = write_xlsx(tmp_path / "good.xlsx", [person_row(1)])
+    broken = tmp_path / "broken.xlsx"
+    broken.write_bytes(good.read_bytes()[: len(good.read_bytes()) // 2])
+    with pytest.raises(ReadError, match="损坏或不完整"):
+        open_table(broken)
+
+
+def test_zip_bomb_disguised_as_xlsx_is_refused(tmp_path):
+    bomb = tmp_path / "bomb.xlsx"
+    with zipfile.ZipFile(bomb, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/workbook.xml", "<workbook/>")
+        archive.writestr("xl/worksheets/sheet1.xml", b"\0" * (200 * 1024 * 1024))
+    assert bomb.stat().st_size < 1024 * 1024
+    with pytest.raises(ReadError, match="压缩炸弹"):
+        open_table(bomb)
+
+
+def test_xlsx_content_under_a_csv_name_is_explained(tmp_path):
+    path = write_xlsx(tmp_path / "a.xlsx", [person_row(1)])
+    renamed = tmp_path / "a.csv"
+    renamed.write_bytes(path.read_bytes())
+    with pytest.raises(ReadError, match="xlsx"):
+        open_table(renamed)
+
+
+def test_old_xls_is_refused(tmp_path):
+    path = tmp_path / "a.xls"
+    path.write_bytes(b"\xd0\xcf\x11\xe0" + b"\0" * 100)
+    with pytest.raises(ReadError, match=".xls"):
+        open_table(path)
+
+
+def _read_all(path: Path):
+    try:
+        table = open_table(path)
+        for _row in table.rows:
+            pass
+    except ReadError:
+        pass  # a clear refusal is the expected outcome for junk
+
+
+@settings(
+    max_examples=3000, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(st.binary(max_size=400))
+def test_fuzz_csv_reader_never_crashes(tmp_path, data):
+    path = tmp_path / "fuzz.csv"
+    path.write_bytes(data)
+    _read_all(path)
+
+
+@settings(
+    max_examples=3000, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    st.text(
+        alphabet=st.sampled_from(list(',"\n\r马明·x1 \t;') + ["\u2028", "\ufeff"]), max_size=200
+    )
+)
+def test_fuzz_csv_text_never_crashes(tmp_path, text):
+    path = tmp_path / "fuzz.csv"
+    path.write_bytes(text.encode("utf-8"))
+    _read_all(path)
+
+
+@pytest.fixture(scope="module")
+def xlsx_bytes(tmp_path_factory):
+    path = write_xlsx(tmp_path_factory.mktemp("x") / "a.xlsx", [person_row(i) for i in range(3)])
+    return path.read_bytes()
+
+
+@settings(
+    max_examples=500, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(st.data())
+def test_fuzz_xlsx_reader_never_crashes(tmp_path, xlsx_bytes, data):
+    raw = bytearray(xlsx_bytes)
+    for _ in range(data.draw(st.integers(1, 8))):
+        position = data.draw(st.integers(0, len(raw) - 1))
+        raw[position] = data.draw(st.integers(0, 255))
+    path = tmp_path / "fuzz.xlsx"
+    path.write_bytes(bytes(raw))
+    _read_all(path)
