@@ -42,6 +42,7 @@ GEO_MANAGERS = {"city_admin", "district_officer", "street_officer", "community_o
 PERSON_WRITERS = GEO_MANAGERS | {"grid_worker_a", "grid_worker_b"}
 MERGERS = {"city_admin", "district_officer", "street_officer"}
 EXPORTERS = MERGERS | {"community_officer"}
+IMPORTERS = EXPORTERS
 DEMO_COMMUNITY = "410104001001"
 
 
@@ -65,6 +66,31 @@ def person_in_grid_a() -> int:
 
 def other_person_in_grid_a() -> int:
     return Person.objects.filter(unit_path=grid_a(), present=True).order_by("pk")[1].pk
+
+
+def job_of_street_officer() -> int:
+    """An import job of street_officer's, with its file and error report on disk."""
+    from openpyxl import Workbook
+
+    from tongxin.exchange.importer import import_dir
+    from tongxin.exchange.models import ImportJob
+
+    folder = import_dir()
+    source = folder / "persona-test.csv"
+    source.write_text("姓名,性别\n马明,男\n", encoding="utf-8")
+    report = folder / "persona-test.rejected.xlsx"
+    book = Workbook()
+    book.active.append(["行号", "原因"])
+    book.save(report)
+    job = ImportJob.objects.create(
+        user=User.objects.get(username="street_officer"),
+        source="测试",
+        filename="persona-test.csv",
+        path=str(source),
+        file_sha256="0" * 64,
+        error_report=str(report),
+    )
+    return job.pk
 
 
 def household_in_grid_a() -> int:
@@ -131,6 +157,30 @@ ROUTES = [
     Route("registry:visit_check", PERSON_WRITERS, args=("draft_a",), ok=405),
     Route("registry:visit_member_remove", PERSON_WRITERS, args=("draft_a", 0), ok=405),
     Route("registry:visit_submit", PERSON_WRITERS, args=("draft_a",), ok=405),
+    Route("exchange:import_list", IMPORTERS),
+    Route("exchange:import_upload", IMPORTERS),
+    Route("exchange:import_template", IMPORTERS),
+    Route(
+        "exchange:import_mapping",
+        {"street_officer"},
+        args=("job_s",),
+        out_of_scope=IMPORTERS - {"street_officer"},
+    ),
+    Route(
+        "exchange:import_progress",
+        {"street_officer"},
+        args=("job_s",),
+        out_of_scope=IMPORTERS - {"street_officer"},
+    ),
+    Route(
+        "exchange:import_report",
+        {"street_officer"},
+        args=("job_s",),
+        out_of_scope=IMPORTERS - {"street_officer"},
+    ),
+    Route("exchange:import_cancel", IMPORTERS, args=("job_s",), ok=405),
+    Route("exchange:import_resume", IMPORTERS, args=("job_s",), ok=405),
+    Route("exchange:export_xlsx", EXPORTERS),
     Route("geo:root", GEO_READERS, ok=302),
     Route(
         "geo:unit",
@@ -209,6 +259,7 @@ def _resolve_args(route: Route) -> tuple:
         "grid_a": grid_a,
         "draft_a": draft_of_grid_worker_a,
         "household_a": household_in_grid_a,
+        "job_s": job_of_street_officer,
         "housing_a": housing_in_grid_a,
         "stay_a": stay_in_grid_a,
     }
@@ -262,6 +313,7 @@ def _snapshot():
         BreakGlassGrant.objects.count(),
         Person.objects.filter(merged_into__isnull=False).count(),
         DuplicateRule.objects.count(),
+        ImportJob.objects.count(),
         Person.objects.count(),
         Stay.objects.count(),
         (person.name, person.present, person.merged_into_id, person.history.count()),
@@ -316,6 +368,7 @@ POSTS = [
     ("registry:merge", ("person_a", "person_a2"), {"reason": "同一人两次登记"}, MERGERS),
     ("registry:visit_submit", ("draft_a",), {}, set()),
     ("registry:break_glass", (), "break_glass_data", MERGERS),
+    ("exchange:import_upload", (), "upload_data", IMPORTERS),
     (
         "registry:duplicate_rules",
         (),
@@ -347,7 +400,14 @@ def break_glass_data() -> dict:
     return {"id_type": "citizen_id", "id_number": person.id_number, "reason": "紧急就医需联系家属"}
 
 
+def upload_data() -> dict:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return {"file": SimpleUploadedFile("p.csv", "姓名,性别\n马明,男\n".encode()), "source": "测试"}
+
+
 DATA_BUILDERS = {
+    "upload_data": upload_data,
     "person_edit_data": person_edit_data,
     "depart_data": depart_data,
     "break_glass_data": break_glass_data,

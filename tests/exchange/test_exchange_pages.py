@@ -1,0 +1,163 @@
+"""Import and export through the pages: upload, map, progress, report; Excel export."""
+
+import re
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from tongxin.audit.models import AuditEvent
+from tongxin.exchange.models import ImportJob, ImportMapping
+from tongxin.registry.models import Person
+
+from ..conftest import login_as
+from .files import HEADERS, person_row, write_csv
+
+
+def _upload(client, path, source="标准模板", dry_run=False):
+    data = {"file": SimpleUploadedFile(path.name, path.read_bytes()), "source": source}
+    if dry_run:
+        data["dry_run"] = "on"
+    return client.post(reverse("exchange:import_upload"), data)
+
+
+@pytest.mark.django_db
+def test_upload_map_run_and_read_the_result(client, tmp_path, django_capture_on_commit_callbacks):
+    login_as(client, "community_officer")
+    rows = [person_row(1), person_row(3), person_row(5, 民族="")]
+    response = _upload(client, write_csv(tmp_path / "ledger.csv", rows), source="社区台账")
+    job = ImportJob.objects.get(filename="ledger.csv")
+    assert response["Location"] == reverse("exchange:import_mapping", args=[job.pk])
+    page = client.get(response["Location"]).content.decode()
+    assert "姓名" in page and rows[0]["姓名"] in page  # headers with a preview of the data
+    post = {
+        f"col_{i}": field
+        for i, field in enumerate(
+            [
+                "name",
+                "sex",
+                "ethnicity",
+                "id_number",
+                "birth_date",
+                "phone",
+                "hukou_address",
+                "origin",
+                "address",
+                "grid",
+                "arrival_date",
+                "reason",
+                "occupation",
+                "employer",
+            ]
+        )
+    }
+    post["remember"] = "on"
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("exchange:import_mapping", args=[job.pk]), post)
+    assert response["Location"] == reverse("exchange:import_progress", args=[job.pk])
+    job.refresh_from_db()
+    assert (job.status, job.created, job.rejected) == ("done", 2, 1)
+    assert ImportMapping.objects.get(source="社区台账").mapping["姓名"] == "name"
+    page = client.get(reverse("exchange:import_progress", args=[job.pk])).content.decode()
+    assert 'id="count-created">2<' in page and "下载未导入的行" in page
+    assert "every 1s" not in page  # no more polling once finished
+    report = client.get(reverse("exchange:import_report", args=[job.pk]))
+    sheet = load_workbook(
+        __import__("io").BytesIO(b"".join(report.streaming_content)), read_only=True
+    ).active
+    lines = list(sheet.iter_rows(values_only=True))
+    assert lines[1][0] == 4 and "民族" in lines[1][1]
+    assert AuditEvent.objects.filter(action="import", actor_username="community_officer").exists()
+
+
+@pytest.mark.django_db
+def test_progress_polls_while_running_and_cancel_stops(client, tmp_path):
+    login_as(client, "street_officer")
+    _upload(client, write_csv(tmp_path / "p.csv", [person_row(1)]))
+    job = ImportJob.objects.get(filename="p.csv")
+    ImportJob.objects.filter(pk=job.pk).update(status="running", rows_done=10, estimated_rows=40)
+    page = client.get(
+        reverse("exchange:import_progress", args=[job.pk]), HTTP_HX_REQUEST="true"
+    ).content.decode()
+    assert 'hx-trigger="every 1s"' in page and "25%" in page
+    client.post(reverse("exchange:import_cancel", args=[job.pk]))
+    assert ImportJob.objects.get(pk=job.pk).cancel_requested
+
+
+@pytest.mark.django_db
+def test_bad_upload_keeps_the_form_and_says_why(client, tmp_path):
+    login_as(client, "street_officer")
+    bad = tmp_path / "bad.csv"
+    bad.write_bytes(b"\x00\x01junk")
+    response = _upload(client, bad)
+    assert response.status_code == 400
+    assert "二进制" in response.content.decode()
+    assert not ImportJob.objects.exists()
+    response = client.post(
+        reverse("exchange:import_upload"),
+        {"file": SimpleUploadedFile("a.pdf", b"%PDF"), "source": "x"},
+    )
+    assert "只能上传 CSV" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_wrong_mapping_is_refused(client, tmp_path):
+    login_as(client, "street_officer")
+    _upload(client, write_csv(tmp_path / "m.csv", [person_row(1)]))
+    job = ImportJob.objects.get(filename="m.csv")
+    post = {f"col_{i}": "name" for i in range(len(HEADERS))}
+    page = client.post(reverse("exchange:import_mapping", args=[job.pk]), post).content.decode()
+    assert "都对应" in page
+    assert ImportJob.objects.get(pk=job.pk).status == "pending"
+
+
+@pytest.mark.django_db
+def test_someone_elses_job_is_404(client, tmp_path):
+    login_as(client, "street_officer")
+    _upload(client, write_csv(tmp_path / "o.csv", [person_row(1)]))
+    job = ImportJob.objects.get(filename="o.csv")
+    login_as(client, "community_officer")
+    assert client.get(reverse("exchange:import_progress", args=[job.pk])).status_code == 404
+    assert client.post(reverse("exchange:import_cancel", args=[job.pk])).status_code == 404
+    assert not ImportJob.objects.get(pk=job.pk).cancel_requested
+
+
+@pytest.mark.django_db
+def test_template_has_headers_and_dropdowns(client):
+    login_as(client, "street_officer")
+    response = client.get(reverse("exchange:import_template"))
+    book = load_workbook(__import__("io").BytesIO(response.content))
+    sheet = book["人员信息"]
+    assert [c.value for c in sheet[1]] == HEADERS
+    ranges = {str(v.sqref).split(":")[0][0] for v in sheet.data_validations.dataValidation}
+    assert {"B", "C", "L", "M"} <= ranges  # 性别, 民族, 流动原因, 职业
+
+
+@pytest.mark.django_db
+def test_excel_export_is_scoped_masked_watermarked_and_audited(client):
+    user = login_as(client, "grid_worker_a")
+    assert (
+        client.get(reverse("exchange:export_xlsx")).status_code == 403
+    )  # grid workers do not export
+    user = login_as(client, "community_officer")
+    response = client.get(reverse("exchange:export_xlsx"), {"purpose": "月度核对"})
+    assert response.status_code == 200
+    book = load_workbook(
+        __import__("io").BytesIO(b"".join(response.streaming_content)), read_only=True
+    )
+    assert (
+        "community_officer" in book.properties.description
+        and "月度核对" in book.properties.description
+    )
+    rows = list(book.active.iter_rows(values_only=True))
+    assert "community_officer" in rows[0][0]
+    assert rows[1][0] == "姓名"
+    in_scope = Person.objects.filter(unit_path__startswith=user.unit.path, merged_into__isnull=True)
+    assert len(rows) - 2 == in_scope.count()
+    ids = [r[4] for r in rows[2:]]
+    assert all(re.fullmatch(r"\d{6}\*+[\dX]{4}", i) for i in ids)
+    assert AuditEvent.objects.filter(
+        action="export", actor_username="community_officer", purpose="月度核对"
+    ).exists()
+    assert client.get(reverse("exchange:export_xlsx"), {"unmasked": "1"}).status_code == 400
