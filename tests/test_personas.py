@@ -14,6 +14,7 @@ from django.urls import get_resolver, reverse
 from django.utils import timezone
 
 from tongxin.accounts.models import Department, SecurityPolicy, User
+from tongxin.exchange.models import ImportJob
 from tongxin.geo.models import Unit
 from tongxin.registry.models import (
     BreakGlassGrant,
