@@ -28,12 +28,13 @@ from django.utils.translation import gettext as _
 from tongxin.accounts.scoping import visible_units
 from tongxin.audit.services import Action, audit_record
 from tongxin.core import crypto
+from tongxin.core.bulk import Inserter, allocate_ids, update_rows
 from tongxin.geo.models import Level, Unit
+from tongxin.registry.fulltext import FullTextDeferred
 from tongxin.registry.models import Person, Stay, mask_document
 from tongxin.registry.search_keys import search_keys
 from tongxin.registry.validation import clean_person, clean_stay
 
-from .bulk import FullTextDeferred, Inserter, allocate_ids, update_rows
 from .columns import FIELD_LABELS, REQUIRED_FIELDS, STANDARD_MAPPING, normalise_row
 from .models import ImportJob, JobStatus
 from .readers import ReadError, cell_text, open_table

@@ -10,7 +10,6 @@ from datetime import date, timedelta
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
-from simple_history.utils import bulk_create_with_history
 
 from tongxin.accounts.models import Department, DepartmentKind, User
 from tongxin.accounts.roles import DataScope, Role
@@ -21,7 +20,7 @@ from tongxin.geo.services import divisions_load, grids_draw
 
 from .codes import ExpectedDuration, HousingKind, Relationship, Schooling, StayReason, StaySource
 from .models import Household, HouseholdMember, Housing, Person, Stay, mask_document
-from .search_keys import set_search_keys
+from .search_keys import search_keys
 
 CITY = "410100"
 DISTRICT = "410104"  # 管城回族区
@@ -109,6 +108,11 @@ ORIGINS = [
     ("451302", "08"),
     ("433101", "15"),
     ("532901", "14"),
+    ("654002", "17"),
+    ("652301", "17"),
+    ("422801", "15"),
+    ("640302", "03"),
+    ("620102", "03"),
 ]
 HUI_SURNAMES = "马白杨米哈金丁沙穆海纳虎撒"
 HAN_GIVEN = "明华英军芳玉兰伟强丽敏静建国志刚秀梅燕海涛慧"
@@ -132,7 +136,13 @@ KOREAN_SURNAMES = "金李朴崔郑"
 MONGOL = ["巴特尔", "其其格", "乌云", "额尔敦", "苏和", "娜仁", "宝音", "图雅"]
 
 
+LANGUAGE_BY_GROUP = {"05": "ug", "04": "bo", "10": "ko", "02": "mn", "17": "kk"}
+KAZAKH = ["努尔兰", "阿依达尔", "叶尔兰", "古丽娜尔", "别克", "阿斯哈尔", "哈纳提", "赛力克"]
+
+
 def _name(rng: random.Random, ethnicity: str) -> str:
+    if ethnicity == "17":
+        return f"{rng.choice(KAZAKH)}·{rng.choice(KAZAKH)}"
     if ethnicity == "05":
         return f"{rng.choice(UYGHUR)}·{rng.choice(UYGHUR)}"
     if ethnicity == "04":
@@ -156,11 +166,20 @@ def _demo_grids() -> list[Unit]:
     return list(Unit.objects.filter(parent__code=COMMUNITY, level=Level.GRID).order_by("code")[:2])
 
 
-@transaction.atomic
 def load_demo_city(
-    *, persons: int = 0, seed: int = 1, password: str | None = None
+    *, persons: int = 0, seed: int = 1, password: str | None = None, progress=None
 ) -> dict[str, int]:
-    password = password or settings.DEMO_PASSWORD
+    """The city, its departments and accounts in one transaction; then the persons, each
+    batch committed on its own (a million persons is one run of minutes, not one giant
+    transaction)."""
+    with transaction.atomic():
+        result = _load_city(password or settings.DEMO_PASSWORD)
+    result["persons"] = load_demo_persons(persons, seed=seed, progress=progress) if persons else 0
+    return result
+
+
+def _load_city(password: str) -> dict[str, int]:
+    """Divisions, grids, member departments and the demo accounts."""
     divisions = divisions_load(CITY)
     communities = list(Unit.objects.filter(level=Level.COMMUNITY, path__startswith="4101"))
     grids = grids_draw(actor=None, communities=communities, per_community=GRIDS_PER_COMMUNITY)
@@ -199,11 +218,7 @@ def load_demo_city(
         if spec.department and department is not None and department.liaison_id is None:
             department.liaison = user
             department.save(update_fields=["liaison"])
-    created = load_demo_persons(persons, seed=seed) if persons else 0
-    return {"divisions": divisions["total"], "grids": grids, "persons": created}
-
-
-SURNAME_FOR_KOREAN = KOREAN_SURNAMES
+    return {"divisions": divisions["total"], "grids": grids}
 
 
 def _child_schooling(age: int) -> str:
@@ -220,9 +235,94 @@ def _child_schooling(age: int) -> str:
     return Schooling.NOT_SCHOOL_AGE
 
 
-def load_demo_persons(count: int, *, seed: int) -> int:
+# Arrivals peak after the Spring Festival (February–March) and after Eid; departures before
+# the Spring Festival and around Eid (seasonality the dashboards should show).
+ARRIVAL_MONTH_WEIGHTS = [4, 11, 14, 9, 7, 6, 6, 7, 9, 8, 6, 4]
+DEPARTURE_MONTH_WEIGHTS = [14, 6, 4, 5, 6, 7, 6, 6, 6, 7, 9, 16]
+DEMO_BATCH = 5000
+
+
+def _seasonal_date(rng: random.Random, start: date, end: date, weights: list[int]) -> date:
+    for _attempt in range(20):
+        year = rng.randint(start.year, end.year)
+        month = rng.choices(range(1, 13), weights=weights)[0]
+        day = date(year, month, rng.randint(1, 28))
+        if start <= day <= end:
+            return day
+    return start + timedelta(days=rng.randrange(max((end - start).days, 1)))
+
+
+class _DemoWriter:
+    """Writes generated families set-wise (as imports do): a million persons in minutes."""
+
+    def __init__(self) -> None:
+        from tongxin.core.bulk import Inserter
+
+        self.persons = Inserter(Person)
+        self.person_history = Inserter(Person.history.model, include_pk=False)
+        self.housing = Inserter(Housing)
+        self.households = Inserter(Household)
+        self.members = Inserter(HouseholdMember)
+        self.stays = Inserter(Stay)
+        self.now = timezone.now()
+
+    def write(self, families: list[dict]) -> int:
+        from tongxin.core.bulk import allocate_ids
+
+        from .fulltext import FullTextDeferred
+
+        persons = [p for f in families for p in f["persons"]]
+        stays = [s for f in families for s in f["stays"]]
+        with transaction.atomic():
+            person_ids = allocate_ids(Person, len(persons))
+            for pk, row in zip(person_ids, persons, strict=True):
+                row["id"] = pk
+            housing_ids = allocate_ids(Housing, len(families))
+            household_ids = allocate_ids(Household, len(families))
+            for family, housing_id, household_id in zip(
+                families, housing_ids, household_ids, strict=True
+            ):
+                family["housing"]["id"] = housing_id
+                family["household"].update(id=household_id, housing_id=housing_id)
+                for member in family["members"]:
+                    member["household_id"] = household_id
+                    member["person_id"] = member.pop("person")["id"]
+                for stay in family["stays"]:
+                    stay["person_id"] = stay.pop("person")["id"]
+                    stay["housing_id"] = housing_id
+            stay_ids = allocate_ids(Stay, len(stays))
+            for pk, row in zip(stay_ids, stays, strict=True):
+                row["id"] = pk
+            member_ids = allocate_ids(HouseholdMember, sum(len(f["members"]) for f in families))
+            for pk, row in zip(
+                member_ids, [m for f in families for m in f["members"]], strict=True
+            ):
+                row["id"] = pk
+            history_fields = {f.attname for f in Person.history.model._meta.concrete_fields}
+            with FullTextDeferred(person_ids[0], person_ids[-1]):
+                self.persons.insert(persons)
+            self.person_history.insert(
+                [
+                    {k: v for k, v in p.items() if k in history_fields}
+                    | {
+                        "history_date": self.now,
+                        "history_type": "+",
+                        "history_change_reason": "演示数据",
+                    }
+                    for p in persons
+                ]
+            )
+            self.housing.insert([f["housing"] for f in families])
+            self.households.insert([f["household"] for f in families])
+            self.members.insert([m for f in families for m in f["members"]])
+            self.stays.insert(stays)
+        return len(persons)
+
+
+def load_demo_persons(count: int, *, seed: int, progress=None) -> int:
     """Synthetic families in rented flats and dormitories across the city's grids (the demo
-    grid workers' grids first), with their stays; about one in ten has left again."""
+    grid workers' grids first): ID numbers whose address codes are their origin regions,
+    five years of arrivals with seasonality, moves within the city and departures."""
     rng = random.Random(seed)
     demo_grids = _demo_grids()
     street_grids = list(
@@ -232,10 +332,13 @@ def load_demo_persons(count: int, *, seed: int) -> int:
         Unit.objects.filter(level=Level.GRID, path__startswith="4101").order_by("path")
     )
     today = timezone.localdate()
+    five_years_ago = today.replace(year=today.year - 5)
     seen: set[str] = set(Person.objects.values_list("id_number_hash", flat=True))
     serial = Person.objects.count()
-    families: list[tuple[Unit, Housing, list[tuple[Person, str, str]], date, str, date | None]] = []
+    writer = _DemoWriter()
+    families: list[dict] = []
     made = 0
+    written = 0
     while made < count:
         if made < len(demo_grids) * 5:
             grid = (
@@ -248,25 +351,47 @@ def load_demo_persons(count: int, *, seed: int) -> int:
         region, ethnicity = rng.choice(ORIGINS)
         kind = rng.choices(HousingKind.values, weights=[60, 5, 15, 8, 10, 2])[0]
         community = grid.name.split("第")[0]
-        housing = Housing(
-            address=f"{community}{rng.randint(1, 120)}号院{rng.randint(1, 12)}号楼{rng.randint(101, 1806)}室",
-            grid=grid,
-            unit_path=grid.path,
-            kind=kind,
-            landlord_name=rng.choice(HAN_SURNAMES) + rng.choice(HAN_GIVEN)
+        address = f"{community}{rng.randint(1, 120)}号院{rng.randint(1, 12)}号楼{rng.randint(101, 1806)}室"
+        housing = {
+            "address": address,
+            "grid_id": grid.pk,
+            "unit_path": grid.path,
+            "kind": kind,
+            "landlord_name": rng.choice(HAN_SURNAMES) + rng.choice(HAN_GIVEN)
             if kind == HousingKind.RENTED
             else "",
-        )
+            "landlord_phone_enc": "",
+            "rental_start": None,
+            "rental_end": None,
+            "created_by_id": None,
+            "created_at": writer.now,
+        }
         size = min(count - made, rng.choices([1, 2, 3, 4, 5], weights=[35, 20, 25, 15, 5])[0])
         head_birth = date(1960, 1, 1) + timedelta(days=rng.randrange(0, 365 * 40))
-        members: list[tuple[Person, str, str]] = []
+        arrival = _seasonal_date(
+            rng, five_years_ago, today - timedelta(days=1), ARRIVAL_MONTH_WEIGHTS
+        )
+        departed = made >= 10 and rng.random() < 0.12
+        departure = (
+            _seasonal_date(rng, arrival + timedelta(days=30), today, DEPARTURE_MONTH_WEIGHTS)
+            if departed and (today - arrival).days > 60
+            else None
+        )
+        moved_from = (
+            rng.choice(all_grids)
+            if made >= 10 and rng.random() < 0.1 and (today - arrival).days > 120
+            else None
+        )
+        reason = rng.choices(StayReason.values, weights=[50, 25, 6, 10, 5, 2, 2])[0]
+        persons, members, stays = [], [], []
+        head_sex = "1"
         for position in range(size):
             if position == 0:
                 sex, birth, relation = rng.choice("12"), head_birth, Relationship.HEAD
                 head_sex = sex
             elif position == 1:
-                sex, birth, relation = (
-                    "2" if head_sex == "1" else "1",
+                sex = "2" if head_sex == "1" else "1"
+                birth, relation = (
                     head_birth + timedelta(days=rng.randrange(-900, 1500)),
                     Relationship.SPOUSE,
                 )
@@ -278,46 +403,70 @@ def load_demo_persons(count: int, *, seed: int) -> int:
                 )
                 relation = Relationship.SON if sex == "1" else Relationship.DAUGHTER
             serial += 1
-            sequence = serial % 499 * 2 + (1 if sex == "1" else 2)
-            number = citizen_id(region, birth, sequence)
-            if crypto.blind_index(number, purpose="id_number") in seen:
+            number = citizen_id(region, birth, serial % 499 * 2 + (1 if sex == "1" else 2))
+            digest = crypto.blind_index(number, purpose="id_number")
+            if digest in seen:
                 continue
-            phone = (
-                f"1{rng.choice('3578')}{rng.randrange(10**9):09d}"
-                if today.year - birth.year >= 16
-                else ""
-            )
-            person = Person(
-                name=_name(rng, ethnicity),
-                sex=sex,
-                birth_date=birth,
-                ethnicity=ethnicity,
-                hukou_code=region,
-                origin_code=region,
-                origin_province=region[:2],
-                occupation=rng.choice("124466668") if today.year - birth.year >= 16 else "0",
-                education=rng.choice(["80", "70", "70", "60", "30", "20"]),
-                marital_status="20"
+            seen.add(digest)
+            adult = today.year - birth.year >= 16
+            phone = f"1{rng.choice('3578')}{rng.randrange(10**9):09d}" if adult else ""
+            name = _name(rng, ethnicity)
+            person = {
+                "name": name,
+                "name_as_typed": "",
+                "native_name": "",
+                "native_script": "",
+                "latin_name": "",
+                "former_names": "",
+                "sex": sex,
+                "birth_date": birth,
+                "ethnicity": ethnicity,
+                "ethnicity_other": "",
+                "id_type": "citizen_id",
+                "id_number_enc": crypto.encrypt(number),
+                "id_number_hash": digest,
+                "id_number_masked": mask_document(number),
+                "phone_enc": crypto.encrypt(phone),
+                "phone_hash": crypto.blind_index(phone, purpose="phone") if phone else "",
+                "hukou_code": region,
+                "hukou_address": "",
+                "origin_code": region,
+                "origin_province": region[:2],
+                "education": rng.choice(["80", "70", "70", "60", "30", "20"]),
+                "occupation": rng.choice("124466668") if adult else "0",
+                "employer": rng.choice(
+                    ["", "郑州市某餐饮有限公司", "个体经营", "某建筑公司", "某物流公司"]
+                )
+                if adult
+                else "",
+                "marital_status": "20"
                 if relation in (Relationship.HEAD, Relationship.SPOUSE) and size > 1
                 else "10",
-                languages="zh"
+                "languages": "zh"
                 if ethnicity == "03"
-                else "zh," + {"05": "ug", "04": "bo", "10": "ko", "02": "mn"}.get(ethnicity, "zh"),
-                interpreter_needed=ethnicity in ("05", "04") and rng.random() < 0.2,
-                employer=rng.choice(
-                    ["", "郑州市某餐饮有限公司", "个体经营", "某建筑公司", "某物流公司"]
-                ),
-                id_number_enc=crypto.encrypt(number),
-                id_number_hash=crypto.blind_index(number, purpose="id_number"),
-                id_number_masked=mask_document(number),
-                phone_enc=crypto.encrypt(phone),
-                phone_hash=crypto.blind_index(phone, purpose="phone") if phone else "",
-                unit_path=grid.path,
-                present=True,
-            )
-            set_search_keys(person)
-            seen.add(person.id_number_hash)
-            age = person.age_on(today)
+                else "zh," + LANGUAGE_BY_GROUP.get(ethnicity, "zh"),
+                "interpreter_needed": ethnicity in ("05", "04", "17") and rng.random() < 0.2,
+                "insurance_kinds": rng.choice(
+                    ["", "medical", "medical,pension", "injury,medical,pension"]
+                )
+                if adult
+                else "medical",
+                "insurance_place": "",
+                "income_band": rng.choice(["lt2k", "2to5k", "2to5k", "5to10k", "unknown"]),
+                "residence_permit_number": "",
+                "residence_permit_valid_until": None,
+                **search_keys(name),
+                "unit_path": grid.path,
+                "present": departure is None,
+                "arrival_date": arrival,
+                "stay_reason": reason,
+                "merged_into_id": None,
+                "created_by_id": None,
+                "created_at": writer.now,
+                "updated_at": writer.now,
+            }
+            persons.append(person)
+            age = today.year - birth.year
             schooling = (
                 _child_schooling(age)
                 if relation in (Relationship.SON, Relationship.DAUGHTER)
@@ -325,56 +474,64 @@ def load_demo_persons(count: int, *, seed: int) -> int:
             )
             if schooling == Schooling.PRIMARY and rng.random() < 0.05:
                 schooling = Schooling.NOT_ENROLLED
-            members.append((person, relation, schooling))
-        if not members:
+            members.append({"person": person, "relationship": relation, "schooling": schooling})
+            stay_base = {
+                "expected_duration": ExpectedDuration.Y1_3,
+                "source": StaySource.VISIT,
+                "created_by_id": None,
+                "reason": reason,
+            }
+            first_arrival = arrival
+            if moved_from is not None:
+                first_arrival = arrival - timedelta(days=rng.randrange(60, 400))
+                stays.append(
+                    stay_base
+                    | {
+                        "person": person,
+                        "grid_id": moved_from.pk,
+                        "unit_path": moved_from.path,
+                        "address": "",
+                        "arrival_date": first_arrival,
+                        "departure_date": arrival,
+                        "destination": grid.name,
+                    }
+                )
+            stays.append(
+                stay_base
+                | {
+                    "person": person,
+                    "grid_id": grid.pk,
+                    "unit_path": grid.path,
+                    "address": address,
+                    "arrival_date": arrival,
+                    "departure_date": departure,
+                    "destination": "返回原籍" if departure else "",
+                }
+            )
+        if not persons:
             continue
-        arrival = today - timedelta(days=rng.randrange(1, 365 * 6))
-        departure = (
-            arrival + timedelta(days=rng.randrange(1, (today - arrival).days + 1))
-            if rng.random() < 0.1 and made >= 10
-            else None
+        families.append(
+            {
+                "housing": housing,
+                "household": {
+                    "unit_path": grid.path,
+                    "note": "",
+                    "created_by_id": None,
+                    "created_at": writer.now,
+                },
+                "persons": persons,
+                "members": members,
+                "stays": stays,
+            }
         )
-        families.append((grid, housing, members, arrival, rng.choice(StayReason.values), departure))
-        made += len(members)
-
-    Housing.objects.bulk_create([f[1] for f in families], batch_size=500)
-    for _grid, _housing, members, arrival, reason, departure in families:
-        for person, _rel, _school in members:
-            person.arrival_date, person.stay_reason, person.present = (
-                arrival,
-                reason,
-                departure is None,
-            )
-    persons = [p for f in families for p, _r, _s in f[2]]
-    bulk_create_with_history(persons, Person, batch_size=500, default_change_reason="演示数据")
-    households = [Household(housing=f[1], unit_path=f[0].path) for f in families]
-    Household.objects.bulk_create(households, batch_size=500)
-    HouseholdMember.objects.bulk_create(
-        [
-            HouseholdMember(household=h, person=p, relationship=r, schooling=s)
-            for h, f in zip(households, families, strict=True)
-            for p, r, s in f[2]
-        ],
-        batch_size=500,
-    )
-    Stay.objects.bulk_create(
-        [
-            Stay(
-                person=p,
-                grid=grid,
-                unit_path=grid.path,
-                housing=housing,
-                address=housing.address,
-                arrival_date=arrival,
-                reason=reason,
-                departure_date=departure,
-                destination="返回原籍" if departure else "",
-                source=StaySource.VISIT,
-                expected_duration=ExpectedDuration.Y1_3,
-            )
-            for grid, housing, members, arrival, reason, departure in families
-            for p, _r, _s in members
-        ],
-        batch_size=500,
-    )
-    return len(persons)
+        made += len(persons)
+        if made - written >= DEMO_BATCH:
+            written += writer.write(families)
+            families = []
+            if progress is not None:
+                progress(written)
+    if families:
+        written += writer.write(families)
+        if progress is not None:
+            progress(written)
+    return written

@@ -6,6 +6,9 @@ from tongxin.registry.demo import load_demo_city
 
 
 class Command(BaseCommand):
+    def _progress(self, written: int) -> None:
+        self.stderr.write(f"已生成 {written} 人")
+
     help = "Load the demo city (郑州市 410100), its accounts and N synthetic persons."
 
     def add_arguments(self, parser):
@@ -22,7 +25,7 @@ class Command(BaseCommand):
             self.stdout.write("数据库中已有数据，跳过演示数据加载。")
             return
         try:
-            result = load_demo_city(persons=persons, seed=seed)
+            result = load_demo_city(persons=persons, seed=seed, progress=self._progress)
         except DivisionError as exc:
             raise CommandError(str(exc)) from exc
         self.stdout.write(
