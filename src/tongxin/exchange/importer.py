@@ -482,6 +482,10 @@ class Importer:
         total = 0
         last_row = resume_after
         report = self._open_report(table.headers, resume=resume_after > 0)
+        if connection.vendor == "sqlite":
+            # A bigger page cache for this connection keeps the indexes being written in memory.
+            with connection.cursor() as cursor:
+                cursor.execute("PRAGMA cache_size = -131072")
         try:
             for number, cells in table.rows:
                 last_row = number

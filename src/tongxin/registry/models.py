@@ -114,7 +114,18 @@ class Person(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
-    history = HistoricalRecords(excluded_fields=["search_chars", "updated_at"])
+    history = HistoricalRecords(
+        excluded_fields=["search_chars", "updated_at"],
+        # History is read per person; its copies of the search indexes would only slow writes.
+        no_db_index=[
+            "phone_hash",
+            "pinyin_full",
+            "pinyin_initials",
+            "latin_key",
+            "merged_into",
+            "created_by",
+        ],
+    )
 
     scope_capability = Cap.PERSON_READ
     scope_path_field = "unit_path"
@@ -124,8 +135,9 @@ class Person(models.Model):
         verbose_name = _("人员")
         verbose_name_plural = _("人员")
         constraints = [
+            # Hash first: the same index answers lookups by document number alone.
             models.UniqueConstraint(
-                fields=["id_type", "id_number_hash"], name="unique_person_document"
+                fields=["id_number_hash", "id_type"], name="unique_person_document"
             )
         ]
         indexes = [
@@ -133,7 +145,6 @@ class Person(models.Model):
             models.Index(fields=["ethnicity", "unit_path"], name="person_ethnicity_unit"),
             models.Index(fields=["origin_province", "unit_path"], name="person_origin_unit"),
             models.Index(fields=["birth_date"], name="person_birth"),
-            models.Index(fields=["id_number_hash"], name="person_id_hash"),
             # Lists (person_list_for) always exclude merged persons; on SQLite a full index on
             # merged_into (NULL for nearly every row) made the planner walk all rows in id
             # order for them. Partial indexes instead: for "who was merged into X", and for the
@@ -200,7 +211,7 @@ class Housing(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
-    history = HistoricalRecords()
+    history = HistoricalRecords(no_db_index=["grid", "unit_path", "created_by"])
 
     scope_capability = Cap.PERSON_READ
     scope_path_field = "unit_path"
@@ -228,7 +239,7 @@ class Household(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
-    history = HistoricalRecords()
+    history = HistoricalRecords(no_db_index=["housing", "unit_path", "created_by"])
 
     scope_capability = Cap.PERSON_READ
     scope_path_field = "unit_path"
@@ -250,7 +261,7 @@ class HouseholdMember(models.Model):
     schooling = models.CharField(
         _("就学状况"), max_length=16, choices=Schooling.choices, default=Schooling.NOT_SCHOOL_AGE
     )
-    history = HistoricalRecords()
+    history = HistoricalRecords(no_db_index=["household", "person"])
 
     class Meta:
         verbose_name = _("家庭成员")
@@ -288,7 +299,9 @@ class Stay(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
     )
-    history = HistoricalRecords()
+    history = HistoricalRecords(
+        no_db_index=["person", "housing", "grid", "unit_path", "created_by"]
+    )
 
     scope_capability = Cap.PERSON_READ
     scope_path_field = "unit_path"
@@ -325,7 +338,7 @@ class DepartmentFact(models.Model):
         related_name="+",
         verbose_name=_("来源部门"),
     )
-    history = HistoricalRecords()
+    history = HistoricalRecords(no_db_index=["person", "source_department"])
 
     class Meta:
         ordering = ["category", "-as_of"]
