@@ -1,0 +1,245 @@
+"""`tongxin bench import`: the import measured against its lower bound and the usual tool.
+
+In one process, on the same generated rows:
+- the app: `Importer` end to end (parse, validate, encrypt, deduplicate, write with history);
+- the lower bound: raw `executemany` (SQLite) or `COPY` (PostgreSQL) of the same rows,
+  already validated and encrypted, into an unindexed copy of the persons table;
+- what a Django developer would pick: django-import-export with a ModelResource on the same
+  file (on a sample: it is two orders of magnitude slower).
+"""
+
+from __future__ import annotations
+
+import csv
+import random
+import resource
+import tempfile
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+from django.db import connection, transaction
+
+from tongxin.geo.models import Level, Unit
+from tongxin.registry.models import Person
+
+from .importer import Importer, job_for_file
+
+HEADERS = "姓名 性别 民族 公民身份号码 出生日期 联系电话 户籍地址 流出地 现居住地址 网格编码 来本地日期 流动原因 职业 工作单位".split()
+ETHNIC_NAMES = {
+    "03": "回族",
+    "05": "维吾尔族",
+    "04": "藏族",
+    "10": "朝鲜族",
+    "02": "蒙古族",
+    "11": "满族",
+    "06": "苗族",
+    "08": "壮族",
+    "15": "土家族",
+    "14": "白族",
+    "17": "哈萨克族",
+}
+
+
+def write_rows(path: Path, count: int, *, seed: int, grids: list[str], start: int = 0) -> Path:
+    """A standard-template CSV of `count` valid, distinct persons."""
+    from tongxin.registry.demo import ORIGINS, _name, citizen_id
+
+    rng = random.Random(seed)
+    with path.open("w", encoding="utf-8-sig", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(HEADERS)
+        for i in range(start, start + count):
+            region, ethnicity = ORIGINS[i % len(ORIGINS)]
+            # A distinct (birth date, sequence) per row within each region.
+            k = i // len(ORIGINS)
+            birth = date(1950, 1, 1) + timedelta(days=k % 18000)
+            sequence = (k // 18000) * 2 + 1
+            writer.writerow(
+                [
+                    _name(rng, ethnicity),
+                    "男",
+                    ETHNIC_NAMES.get(ethnicity, ethnicity),
+                    citizen_id(region, birth, sequence),
+                    birth.isoformat(),
+                    f"13{i % 10**9:09d}",
+                    "原籍地址",
+                    region,
+                    "现住址",
+                    grids[i % len(grids)],
+                    "2025-03-01",
+                    "务工",
+                    "4",
+                    "某公司",
+                ]
+            )
+    return path
+
+
+def bench_grids(limit: int = 500) -> list[str]:
+    grids = list(
+        Unit.objects.filter(level=Level.GRID)
+        .order_by("path")
+        .values_list("code", flat=True)[:limit]
+    )
+    if grids:
+        return grids
+    from tongxin.geo.services import divisions_load, grids_draw
+
+    divisions_load("410104")
+    grids_draw(
+        actor=None, communities=list(Unit.objects.filter(level=Level.COMMUNITY)), per_community=2
+    )
+    return list(
+        Unit.objects.filter(level=Level.GRID)
+        .order_by("path")
+        .values_list("code", flat=True)[:limit]
+    )
+
+
+def _peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def run_app(path: Path) -> dict:
+    job = job_for_file(path, actor=None, source=f"bench-{path.stem}", filename=path.name)
+    started = time.perf_counter()
+    job = Importer(job, actor=None).run()
+    seconds = time.perf_counter() - started
+    return {
+        "rows": job.total,
+        "created": job.created,
+        "seconds": seconds,
+        "rows_per_s": job.total / seconds,
+        "status": job.status,
+        "message": job.message,
+    }
+
+
+def run_lower_bound(path: Path) -> dict:
+    """Validate and encrypt outside the clock, then time only the bulk insert of the same
+    rows into an unindexed copy of the persons table."""
+    importer = Importer(
+        job_for_file(path, actor=None, source="bench-lower", filename=path.name), actor=None
+    )
+    from .importer import resolve_columns
+    from .readers import open_table
+
+    table = open_table(path)
+    columns = resolve_columns(table.headers, None)
+    prepared = [
+        p
+        for n, cells in table.rows
+        if not isinstance(p := importer.prepare(n, cells, columns), tuple) and p
+    ]
+    rows = [importer._person_row(i + 1, p) for i, p in enumerate(prepared)]
+    tuples = importer.person_insert.tuples(rows)
+    cols = importer.person_insert.columns
+    quoted = ", ".join(connection.ops.quote_name(c) for c in cols)
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TABLE IF EXISTS bench_lower_person")
+        cursor.execute(
+            "CREATE TABLE bench_lower_person AS SELECT * FROM registry_person WHERE 1 = 0"
+        )
+    started = time.perf_counter()
+    with transaction.atomic(), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            with cursor.cursor.copy(f"COPY bench_lower_person ({quoted}) FROM STDIN") as copy:
+                for row in tuples:
+                    copy.write_row(row)
+        else:
+            cursor.executemany(
+                f"INSERT INTO bench_lower_person ({quoted}) VALUES ({', '.join(['%s'] * len(cols))})",  # noqa: S608
+                tuples,
+            )
+    seconds = time.perf_counter() - started
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TABLE bench_lower_person")
+    return {"rows": len(tuples), "seconds": seconds, "rows_per_s": len(tuples) / seconds}
+
+
+def run_import_export(path: Path, sample: int) -> dict:
+    """django-import-export 4 with a ModelResource on the first `sample` rows of the file."""
+    import tablib
+    from import_export import fields, resources
+
+    from tongxin.core import crypto
+    from tongxin.registry.models import mask_document
+    from tongxin.registry.search_keys import search_keys
+
+    class PersonResource(resources.ModelResource):
+        name = fields.Field(attribute="name", column_name="姓名")
+        birth_date = fields.Field(attribute="birth_date", column_name="出生日期")
+
+        class Meta:
+            model = Person
+            import_id_fields = ["id_number_hash"]
+            fields = ["name", "birth_date", "id_number_hash"]
+            skip_unchanged = True
+
+        def before_import_row(self, row, **kwargs):
+            number = row["公民身份号码"]
+            row["id_number_hash"] = crypto.blind_index(number, purpose="id_number")
+            self._extra = {
+                "sex": "1" if row["性别"] == "男" else "2",
+                "ethnicity": "05",
+                "id_number_enc": crypto.encrypt(number),
+                "id_number_masked": mask_document(number),
+                "phone_enc": crypto.encrypt(row["联系电话"]),
+                "unit_path": row["网格编码"],
+                **search_keys(row["姓名"]),
+            }
+
+        def import_instance(self, instance, row, **kwargs):
+            super().import_instance(instance, row, **kwargs)
+            for key, value in self._extra.items():
+                setattr(instance, key, value)
+
+    with path.open(encoding="utf-8-sig", newline="") as fh:
+        reader = csv.reader(fh)
+        headers = next(reader)
+        data = [r for _i, r in zip(range(sample), reader, strict=False)]
+    dataset = tablib.Dataset(*data, headers=headers)
+    dataset.append_col([""] * len(data), header="id_number_hash")
+    started = time.perf_counter()
+    result = PersonResource().import_data(dataset, dry_run=False, raise_errors=True)
+    seconds = time.perf_counter() - started
+    return {
+        "rows": len(data),
+        "seconds": seconds,
+        "rows_per_s": len(data) / seconds,
+        "errors": result.has_errors(),
+    }
+
+
+def bench_import(rows: int, *, seed: int = 1, sample: int = 3000, progress=print) -> dict:
+    grids = bench_grids()
+    workdir = Path(tempfile.mkdtemp(prefix="tongxin-bench-"))
+    offset = Person.objects.count() * 7 + 1_000_000 * seed
+    progress(f"writing {rows} rows …")
+    app_file = write_rows(workdir / "app.csv", rows, seed=seed, grids=grids, start=offset)
+    rss_before = _peak_rss_mb()
+    progress("app import …")
+    app = run_app(app_file)
+    app["peak_rss_mb_delta"] = max(_peak_rss_mb() - rss_before, 0.0)
+    progress("lower bound …")
+    lower_file = write_rows(
+        workdir / "lower.csv", rows, seed=seed + 1, grids=grids, start=offset + rows
+    )
+    lower = run_lower_bound(lower_file)
+    result = {
+        "rows": rows,
+        "database": connection.vendor,
+        "app": app,
+        "lower_bound": lower,
+        "app_vs_lower_bound": lower["rows_per_s"] / app["rows_per_s"],
+    }
+    if sample:
+        progress(f"django-import-export on {sample} rows …")
+        ie_file = write_rows(
+            workdir / "ie.csv", sample, seed=seed + 2, grids=grids, start=offset + 2 * rows
+        )
+        ie = run_import_export(ie_file, sample)
+        result["django_import_export"] = ie
+        result["app_vs_django_import_export"] = app["rows_per_s"] / ie["rows_per_s"]
+    return result
