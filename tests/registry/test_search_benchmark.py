@@ -15,7 +15,7 @@ import random
 import pytest
 from django.db import transaction
 
-from tongxin.registry.management.commands.bench import (
+from tongxin.exchange.management.commands.bench import (
     PAGE,
     app_ids,
     bench_units,

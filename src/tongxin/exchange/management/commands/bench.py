@@ -25,6 +25,7 @@ times, are what to compare across machines. Results: docs/performance.md.
 from __future__ import annotations
 
 import json
+import json as _json
 import math
 import random
 import statistics
@@ -637,10 +638,44 @@ class Command(BaseCommand):
             "--explain", dest="show_plans", action="store_true", help="print each kind's plan"
         )
         search.add_argument("--json", action="store_true", help="end with one line of JSON")
+        bulk = subparsers.add_parser(
+            "import",
+            help="import throughput: the app versus raw bulk insert and django-import-export",
+        )
+        bulk.add_argument("--rows", type=int, required=True)
+        bulk.add_argument("--seed", type=int, default=1)
+        bulk.add_argument(
+            "--sample", type=int, default=3000, help="rows for django-import-export (0 to skip)"
+        )
+        bulk.add_argument("--json", action="store_true", help="end with one line of JSON")
 
     def handle(self, *args, subcommand: str, **options):
         if subcommand == "search":
             self.search(**options)
+        elif subcommand == "import":
+            self.bulk_import(**options)
+
+    def bulk_import(self, *, rows: int, seed: int, sample: int, json: bool, **_options) -> None:
+        from tongxin.exchange.bench import bench_import
+
+        if rows < 1 or sample < 0:
+            raise CommandError("--rows 必须为正数，--sample 不能为负数。")
+        result = bench_import(rows, seed=seed, sample=sample, progress=self.log)
+        app, lower = result["app"], result["lower_bound"]
+        self.stdout.write(f"database           {result['database']}")
+        self.stdout.write(
+            f"app import         {app['rows_per_s']:>10,.0f} rows/s  ({app['rows']} rows, {app['seconds']:.1f} s, peak +{app['peak_rss_mb_delta']:.0f} MB)"
+        )
+        self.stdout.write(
+            f"raw bulk insert    {lower['rows_per_s']:>10,.0f} rows/s  (lower bound; app is {result['app_vs_lower_bound']:.1f}× slower)"
+        )
+        if "django_import_export" in result:
+            ie = result["django_import_export"]
+            self.stdout.write(
+                f"django-import-export {ie['rows_per_s']:>8,.0f} rows/s  (app is {result['app_vs_django_import_export']:.1f}× faster)"
+            )
+        if json:
+            self.stdout.write(_json.dumps(result, ensure_ascii=False))
 
     def log(self, message: str) -> None:
         self.stderr.write(message)
