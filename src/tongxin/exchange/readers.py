@@ -107,9 +107,9 @@ def _csv_rows(path: Path, encoding: str) -> Iterator[tuple[int, list]]:
 
 def check_xlsx(path: Path) -> None:
     """Refuse corrupt archives and zip bombs before any XML is parsed."""
-    if not zipfile.is_zipfile(path):
-        raise ReadError(_("Excel 文件已损坏或不完整（不是有效的 .xlsx 文件）。"))
     try:
+        if not zipfile.is_zipfile(path):
+            raise ReadError(_("Excel 文件已损坏或不完整（不是有效的 .xlsx 文件）。"))
         with zipfile.ZipFile(path) as archive:
             infos = archive.infolist()
             names = {i.filename for i in infos}
@@ -117,7 +117,10 @@ def check_xlsx(path: Path) -> None:
                 raise ReadError(_("文件不是 Excel 工作簿（缺少 xl/workbook.xml）。"))
             total = sum(i.file_size for i in infos)
             packed = sum(i.compress_size for i in infos) or 1
-    except zipfile.BadZipFile as exc:
+    except ReadError:
+        raise
+    except (zipfile.BadZipFile, NotImplementedError, OSError, ValueError, EOFError) as exc:
+        # Damaged or hostile archives fail in many ways (unsupported versions, bad headers).
         raise ReadError(_("Excel 文件已损坏或不完整。")) from exc
     if total > MAX_XLSX_UNCOMPRESSED or total / packed > MAX_XLSX_RATIO:
         raise ReadError(_("Excel 文件解压后异常巨大，疑似压缩炸弹，已拒绝读取。"))
