@@ -302,7 +302,7 @@ def test_export_is_scoped_masked_neutralised_and_audited(client):
 
 
 def test_formula_cells_are_neutralised():
-    from tongxin.registry.views import neutralise
+    from tongxin.registry.exports import neutralise
 
     assert neutralise("=HYPERLINK(1)") == "'=HYPERLINK(1)"
     assert neutralise("+1") == "'+1" and neutralise("@a") == "'@a" and neutralise("-2") == "'-2"

@@ -11,8 +11,7 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
-from tongxin.registry.exports import EXPORT_COLUMNS, neutralise
-from tongxin.registry.selectors import keyset_page
+from tongxin.registry.exports import HEADERS, export_rows
 
 
 def person_xlsx_response(user, persons, *, full: bool, purpose: str, filename: str) -> FileResponse:
@@ -32,18 +31,13 @@ def person_xlsx_response(user, persons, *, full: bool, purpose: str, filename: s
     mark.font = Font(italic=True, color="808080")
     sheet.append([mark])
     header = []
-    for title, _f in EXPORT_COLUMNS:
+    for title in HEADERS:
         cell = WriteOnlyCell(sheet, value=title)
         cell.font = Font(bold=True)
         header.append(cell)
     sheet.append(header)
-    after = None
-    while True:
-        page, after = keyset_page(persons, after=after, size=2000)
-        for p in page:
-            sheet.append([neutralise(str(f(p, full))) for _t, f in EXPORT_COLUMNS])
-        if after is None:
-            break
+    for row in export_rows(persons, full=full):
+        sheet.append(row)
     spool = tempfile.TemporaryFile(suffix=".xlsx")  # deleted when the response closes it
     workbook.save(spool)
     spool.seek(0)

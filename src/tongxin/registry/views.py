@@ -22,7 +22,7 @@ from tongxin.geo.divisions import county_level_name, province_names
 from tongxin.geo.models import Level, Unit
 
 from . import services
-from .exports import EXPORT_COLUMNS, export_allowed, neutralise
+from .exports import HEADERS, export_allowed, export_rows
 from .forms import (
     BreakGlassForm,
     DepartureForm,
@@ -415,14 +415,9 @@ def export_csv(request):
         yield writer.writerow(
             [f"# 导出人：{request.user.username}  时间：{stamp}  用途：{purpose or '-'}"]
         )
-        yield writer.writerow([c for c, _f in EXPORT_COLUMNS])
-        after = None
-        while True:
-            page, after = keyset_page(persons, after=after, size=1000)
-            for p in page:
-                yield writer.writerow([neutralise(str(f(p, full))) for _c, f in EXPORT_COLUMNS])
-            if after is None:
-                break
+        yield writer.writerow(HEADERS)
+        for row in export_rows(persons, full=full):
+            yield writer.writerow(row)
 
     response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="persons-{date.today():%Y%m%d}.csv"'  # noqa: DTZ011

@@ -674,6 +674,10 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"django-import-export {ie['rows_per_s']:>8,.0f} rows/s  (app is {result['app_vs_django_import_export']:.1f}× faster)"
             )
+        export = result["export"]
+        self.stdout.write(
+            f"CSV export         {export['rows_per_s']:>10,.0f} rows/s  ({export['rows']} rows, peak +{export['peak_rss_mb_delta']:.0f} MB)"
+        )
         if json:
             self.stdout.write(_json.dumps(result, ensure_ascii=False))
 
