@@ -259,6 +259,8 @@ def bench_import(rows: int, *, seed: int = 1, sample: int = 3000, progress=print
         "lower_bound": lower,
         "app_vs_lower_bound": lower["rows_per_s"] / app["rows_per_s"],
     }
+    progress("export …")
+    result["export"] = run_export()
     if sample:
         progress(f"django-import-export on {sample} rows …")
         ie_file = write_rows(
