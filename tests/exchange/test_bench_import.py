@@ -13,7 +13,10 @@ def test_bench_import_runs_all_three_and_imports_every_row():
     assert result["app"]["status"] == "done"
     assert result["app"]["created"] == 300
     assert result["lower_bound"]["rows"] == 300
-    assert result["django_import_export"]["rows"] == 40 and not result["django_import_export"]["errors"]
+    assert (
+        result["django_import_export"]["rows"] == 40
+        and not result["django_import_export"]["errors"]
+    )
     # The app's rows and django-import-export's rows are real persons; the lower bound's are not.
     assert Person.objects.count() == before + 300 + 40
     assert result["app_vs_lower_bound"] > 0 and result["app_vs_django_import_export"] > 0
