@@ -44,6 +44,9 @@ PERSON_WRITERS = GEO_MANAGERS | {"grid_worker_a", "grid_worker_b"}
 MERGERS = {"city_admin", "district_officer", "street_officer"}
 EXPORTERS = MERGERS | {"community_officer"}
 IMPORTERS = EXPORTERS
+REQUEST_READERS = PERSON_READERS
+# A request received by the street officer belongs to the street (not yet referred anywhere).
+REQUEST_VIEWERS = {"city_admin", "district_officer", "street_officer"}
 DEMO_COMMUNITY = "410104001001"
 
 
@@ -92,6 +95,20 @@ def job_of_street_officer() -> int:
         error_report=str(report),
     )
     return job.pk
+
+
+def request_of_street_officer() -> int:
+    from tongxin.services.models import Category
+    from tongxin.services.services import request_receive
+
+    return request_receive(
+        actor=User.objects.get(username="street_officer"),
+        category=Category.objects.get(code="employment"),
+        channel="window",
+        description="找工作",
+        requester_name="马明",
+        requester_phone="13912345678",
+    ).pk
 
 
 def household_in_grid_a() -> int:
@@ -182,6 +199,29 @@ ROUTES = [
     Route("exchange:import_cancel", IMPORTERS, args=("job_s",), ok=405),
     Route("exchange:import_resume", IMPORTERS, args=("job_s",), ok=405),
     Route("exchange:export_xlsx", EXPORTERS),
+    Route("api:requests-list", REQUEST_READERS, api=True),
+    Route(
+        "api:requests-detail",
+        REQUEST_VIEWERS,
+        args=("request_s",),
+        out_of_scope=REQUEST_READERS - REQUEST_VIEWERS,
+        api=True,
+    ),
+    *[
+        # POST-only actions: a GET by anyone who may read requests is refused with 405.
+        Route(f"api:requests-{name}", REQUEST_READERS, args=("request_s",), ok=405, api=True)
+        for name in (
+            "accept",
+            "reject",
+            "refer",
+            "return",
+            "start",
+            "resolve",
+            "follow-up",
+            "close",
+            "reopen",
+        )
+    ],
     Route("geo:root", GEO_READERS, ok=302),
     Route(
         "geo:unit",
@@ -261,6 +301,7 @@ def _resolve_args(route: Route) -> tuple:
         "draft_a": draft_of_grid_worker_a,
         "household_a": household_in_grid_a,
         "job_s": job_of_street_officer,
+        "request_s": request_of_street_officer,
         "housing_a": housing_in_grid_a,
         "stay_a": stay_in_grid_a,
     }

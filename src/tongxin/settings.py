@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "tongxin.geo",
     "tongxin.accounts",
     "tongxin.registry",
+    "tongxin.services",
     "tongxin.exchange",
     "tongxin.api",
 ]

@@ -39,6 +39,9 @@ class Cap(models.TextChoices):
     PERSON_MERGE = "person.merge", _("合并重复档案")
     PERSON_EXPORT = "person.export", _("导出人员名单")
     PERSON_IMPORT = "person.import", _("批量导入人员")
+    REQUEST_READ = "request.read", _("查看诉求")
+    REQUEST_HANDLE = "request.handle", _("受理和转办诉求")
+    REQUEST_DEPARTMENT = "request.department", _("部门办理诉求")
     GEO_MANAGE = "geo.manage", _("管理网格")
     GEO_READ = "geo.read", _("查看辖区")
     DEPARTMENT_MANAGE = "department.manage", _("管理成员单位")
@@ -48,7 +51,7 @@ class Cap(models.TextChoices):
     AUDIT_READ = "audit.read", _("查看审计日志")
 
 
-_STAFF_READ = {Cap.PERSON_READ, Cap.GEO_READ, Cap.DASHBOARD}
+_STAFF_READ = {Cap.PERSON_READ, Cap.GEO_READ, Cap.DASHBOARD, Cap.REQUEST_READ, Cap.REQUEST_HANDLE}
 CAPABILITIES: dict[str, set[str]] = {
     Role.GRID_WORKER: _STAFF_READ | {Cap.PERSON_WRITE},
     Role.COMMUNITY_OFFICER: _STAFF_READ
@@ -74,7 +77,12 @@ CAPABILITIES: dict[str, set[str]] = {
         Cap.PERSON_EXPORT,
         Cap.PERSON_IMPORT,
     },
-    Role.DEPARTMENT_LIAISON: {Cap.PERSON_READ, Cap.GEO_READ},
+    Role.DEPARTMENT_LIAISON: {
+        Cap.PERSON_READ,
+        Cap.GEO_READ,
+        Cap.REQUEST_READ,
+        Cap.REQUEST_DEPARTMENT,
+    },
     Role.LEADER: {Cap.DASHBOARD, Cap.GEO_READ},
     Role.ORIGIN_LIAISON: {Cap.GEO_READ},
     Role.SYSTEM_ADMIN: {Cap.ACCOUNT_MANAGE, Cap.GEO_READ},

@@ -19,7 +19,7 @@ from django.http import Http404
 
 from tongxin.geo.models import subtree_q
 
-from .roles import DataScope
+from .roles import DataScope, Role
 
 M = TypeVar("M", bound=models.Model)
 
@@ -33,6 +33,14 @@ def scoped(
         raise TypeError(f"{model.__name__} declares no scope_capability")
     if not getattr(user, "is_authenticated", False) or not user.can(capability):
         return queryset.none()
+    department_field = getattr(model, "scope_department_field", None)
+    if department_field and Role.DEPARTMENT_LIAISON in user.roles:
+        # A department sees what is referred to it, wherever it came from.
+        return (
+            queryset.filter(**{department_field: user.department_id})
+            if user.department_id
+            else queryset.none()
+        )
     scope = user.data_scope
     if scope == DataScope.ALL:
         return queryset

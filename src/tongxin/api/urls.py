@@ -2,13 +2,14 @@ from django.urls import path
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import SimpleRouter
 
-from . import registry, views
+from . import registry, requests, views
 
 router = SimpleRouter()
 router.register("persons", registry.PersonViewSet, basename="persons")
 router.register("households", registry.HouseholdViewSet, basename="households")
 router.register("housing", registry.HousingViewSet, basename="housing")
 router.register("stays", registry.StayViewSet, basename="stays")
+router.register("requests", requests.RequestViewSet, basename="requests")
 
 app_name = "api"
 urlpatterns = [

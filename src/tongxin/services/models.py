@@ -1,0 +1,176 @@
+"""Service requests (诉求): intake, referral to departments, handling, follow-up; supervision
+notices when late; emergency assistance; in-app notifications."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from tongxin.accounts.roles import Cap
+
+
+class Channel(models.TextChoices):
+    WINDOW = "window", _("服务窗口")
+    HOTLINE = "hotline", _("服务热线")
+    PORTAL = "portal", _("网上申请")
+    GRID_WORKER = "grid_worker", _("网格员代办")
+    TRANSFER = "transfer", _("部门转来")
+
+
+class Status(models.TextChoices):
+    RECEIVED = "received", _("已登记")
+    ACCEPTED = "accepted", _("已受理")
+    REJECTED = "rejected", _("不予受理")
+    REFERRED = "referred", _("已转办")
+    IN_PROGRESS = "in_progress", _("办理中")
+    RESOLVED = "resolved", _("已办结")
+    FOLLOWED_UP = "followed_up", _("已回访")
+    CLOSED = "closed", _("已关闭")
+
+
+OPEN_STATUSES = [Status.RECEIVED, Status.ACCEPTED, Status.REFERRED, Status.IN_PROGRESS]
+
+
+class GreenChannel(models.TextChoices):
+    NONE = "", _("无")
+    ELDERLY = "elderly", _("老年人")
+    DISABLED = "disabled", _("残疾人")
+    PREGNANT = "pregnant", _("孕产妇")
+    MINOR = "minor", _("未成年人")
+    HARDSHIP = "hardship", _("生活困难")
+
+
+class Category(models.Model):
+    """A kind of request and its deadline (configuration, seeded with the defaults)."""
+
+    code = models.CharField(_("代码"), max_length=30, unique=True)
+    name = models.CharField(_("名称"), max_length=50)
+    due_working_days = models.PositiveIntegerField(_("办理时限（工作日）"), default=5)
+    due_hours = models.PositiveIntegerField(_("办理时限（小时，优先）"), null=True, blank=True)
+    active = models.BooleanField(_("启用"), default=True)
+
+    class Meta:
+        ordering = ["pk"]
+        verbose_name = _("诉求类别")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ServiceRequest(models.Model):
+    number = models.CharField(_("编号"), max_length=20, unique=True)
+    channel = models.CharField(_("渠道"), max_length=12, choices=Channel.choices)
+    category = models.ForeignKey(Category, on_delete=models.PROTECT, verbose_name=_("类别"))
+    person = models.ForeignKey(
+        "registry.Person", on_delete=models.PROTECT, null=True, blank=True, related_name="requests"
+    )
+    requester_name = models.CharField(_("诉求人"), max_length=300)
+    requester_phone = models.CharField(_("联系电话"), max_length=30, blank=True)
+    language = models.CharField(_("使用语言"), max_length=30, blank=True)
+    interpreter_needed = models.BooleanField(_("需要翻译"), default=False)
+    description = models.TextField(_("诉求内容"))
+    green_channel = models.CharField(
+        _("绿色通道"), max_length=10, choices=GreenChannel.choices, blank=True, default=""
+    )
+    status = models.CharField(
+        _("状态"), max_length=12, choices=Status.choices, default=Status.RECEIVED
+    )
+    received_at = models.DateTimeField(_("受理时间"))
+    due_at = models.DateTimeField(_("办理时限"))
+    received_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    unit_path = models.CharField(max_length=15, db_index=True, editable=False)
+    department = models.ForeignKey(
+        "accounts.Department",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="requests",
+        verbose_name=_("承办部门"),
+    )
+    result = models.TextField(_("办理结果"), blank=True)
+    satisfaction = models.PositiveSmallIntegerField(_("满意度"), null=True, blank=True)
+    follow_up_comment = models.CharField(_("回访意见"), max_length=500, blank=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    scope_capability = Cap.REQUEST_READ
+    scope_path_field = "unit_path"
+    scope_owner_field = "received_by"
+    scope_department_field = "department"
+
+    class Meta:
+        ordering = ["-received_at"]
+        verbose_name = _("诉求")
+        indexes = [models.Index(fields=["status", "due_at"], name="request_status_due")]
+
+    def __str__(self) -> str:
+        return self.number
+
+    @property
+    def overdue(self) -> bool:
+        return self.status in OPEN_STATUSES and self.due_at < timezone.now()
+
+
+class RequestEvent(models.Model):
+    """Every transition, with who, when and what was said."""
+
+    request = models.ForeignKey(ServiceRequest, on_delete=models.CASCADE, related_name="events")
+    action = models.CharField(max_length=20)
+    from_status = models.CharField(max_length=12)
+    to_status = models.CharField(max_length=12)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    department = models.ForeignKey(
+        "accounts.Department", on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    note = models.TextField(blank=True)
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.request_id} {self.action}"
+
+
+class SupervisionNotice(models.Model):
+    """督办单: issued when a request is late, once per request and week; the unit answers."""
+
+    request = models.ForeignKey(ServiceRequest, on_delete=models.CASCADE, related_name="notices")
+    period = models.CharField(max_length=8)  # ISO year-week, e.g. 2026-W48
+    department = models.ForeignKey(
+        "accounts.Department", on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    issued_at = models.DateTimeField(default=timezone.now)
+    answer = models.TextField(blank=True)
+    answered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["request", "period"], name="one_notice_per_period")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.request_id} {self.period}"
+
+
+class Notification(models.Model):
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
+    text = models.CharField(max_length=300)
+    url = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["user", "read_at"], name="notification_unread")]
+
+    def __str__(self) -> str:
+        return self.text

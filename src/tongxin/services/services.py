@@ -1,0 +1,263 @@
+"""The request lifecycle as an explicit state machine, deadlines in working days, and
+supervision of late requests. Every transition is one transaction with its event and its
+audit record; an illegal one raises `IllegalTransition` and changes nothing."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from tongxin.accounts.models import Department, User
+from tongxin.accounts.roles import Role
+from tongxin.audit.services import Action, audit_record
+
+from .models import Category, Notification, RequestEvent, ServiceRequest, Status, SupervisionNotice
+from .workdays import add_working_days
+
+OPEN = [Status.RECEIVED, Status.ACCEPTED, Status.REFERRED, Status.IN_PROGRESS]
+
+
+class IllegalTransition(Exception):
+    """The action is not allowed in the request's current status."""
+
+
+@dataclass(frozen=True)
+class Transition:
+    sources: frozenset[str]
+    target: str
+    label: str
+
+
+TRANSITIONS: dict[str, Transition] = {
+    "accept": Transition(frozenset({Status.RECEIVED}), Status.ACCEPTED, "受理"),
+    "reject": Transition(frozenset({Status.RECEIVED}), Status.REJECTED, "不予受理"),
+    "refer": Transition(
+        frozenset({Status.ACCEPTED, Status.REFERRED, Status.IN_PROGRESS}), Status.REFERRED, "转办"
+    ),
+    "return": Transition(frozenset({Status.REFERRED}), Status.ACCEPTED, "退回"),
+    "start": Transition(frozenset({Status.REFERRED}), Status.IN_PROGRESS, "开始办理"),
+    "resolve": Transition(
+        frozenset({Status.ACCEPTED, Status.IN_PROGRESS}), Status.RESOLVED, "办结"
+    ),
+    "follow_up": Transition(frozenset({Status.RESOLVED}), Status.FOLLOWED_UP, "回访"),
+    "close": Transition(frozenset({Status.FOLLOWED_UP}), Status.CLOSED, "关闭"),
+    "reopen": Transition(frozenset({Status.CLOSED}), Status.ACCEPTED, "重新办理"),
+}
+# Actions a department liaison takes on requests referred to its department; officers of the
+# ethnic-affairs line take the others (and may resolve what they handle themselves).
+DEPARTMENT_ACTIONS = {"start", "return", "resolve"}
+
+
+def due_at_for(category: Category, received_at: datetime) -> datetime:
+    """Emergency help within hours; otherwise the end of the Nth working day after receipt."""
+    if category.due_hours:
+        return received_at + timedelta(hours=category.due_hours)
+    local = timezone.localtime(received_at)
+    day = add_working_days(local.date(), category.due_working_days)
+    return timezone.make_aware(
+        datetime.combine(day, time(23, 59, 59)), timezone.get_current_timezone()
+    )
+
+
+def _next_number(received_at: datetime) -> str:
+    prefix = "SQ" + timezone.localtime(received_at).strftime("%Y%m%d")
+    last = (
+        ServiceRequest.objects.filter(number__startswith=prefix)
+        .order_by("-number")
+        .values_list("number", flat=True)
+        .first()
+    )
+    return f"{prefix}{int(last[-5:]) + 1 if last else 1:05d}"
+
+
+def allowed_actions(request: ServiceRequest, user: User) -> list[str]:
+    """What this user may do now with this request (for buttons and for the API)."""
+    actions = [a for a, t in TRANSITIONS.items() if request.status in t.sources]
+    if Role.DEPARTMENT_LIAISON in user.roles and not (user.roles - {Role.DEPARTMENT_LIAISON}):
+        return [
+            a
+            for a in actions
+            if a in DEPARTMENT_ACTIONS and request.department_id == user.department_id
+        ]
+    return [a for a in actions if a not in {"start", "return"}]
+
+
+@transaction.atomic
+def request_receive(
+    *,
+    actor: User,
+    category: Category,
+    channel: str,
+    description: str,
+    person=None,
+    requester_name: str = "",
+    requester_phone: str = "",
+    language: str = "",
+    interpreter_needed: bool = False,
+    green_channel: str = "",
+    received_at: datetime | None = None,
+    http_request=None,
+) -> ServiceRequest:
+    """Register a request; one entered later from paper keeps its real time of receipt."""
+    received_at = received_at or timezone.now()
+    unit = actor.unit
+    request = ServiceRequest.objects.create(
+        number=_next_number(received_at),
+        channel=channel,
+        category=category,
+        person=person,
+        requester_name=requester_name or (person.name if person else ""),
+        requester_phone=requester_phone,
+        language=language,
+        interpreter_needed=interpreter_needed,
+        description=description,
+        green_channel=green_channel,
+        received_at=received_at,
+        due_at=due_at_for(category, received_at),
+        received_by=actor,
+        unit_path=(person.unit_path if person else "") or (unit.path if unit else ""),
+    )
+    RequestEvent.objects.create(
+        request=request, action="receive", from_status="", to_status=Status.RECEIVED, actor=actor
+    )
+    audit_record(
+        action=Action.CREATE,
+        actor=actor,
+        request=http_request,
+        obj=request,
+        detail={"category": category.code},
+    )
+    return request
+
+
+@transaction.atomic
+def request_act(
+    *,
+    actor: User,
+    request: ServiceRequest,
+    action: str,
+    note: str = "",
+    department: Department | None = None,
+    result: str = "",
+    satisfaction: int | None = None,
+    http_request=None,
+) -> ServiceRequest:
+    """Apply one action. The status changes only if it is still what the action expects
+    (a conditional UPDATE), so two people acting at once cannot both succeed."""
+    transition = TRANSITIONS.get(action)
+    if transition is None or action not in allowed_actions(request, actor):
+        raise IllegalTransition(
+            _("当前状态（%(s)s）下不能“%(a)s”。")
+            % {
+                "s": request.get_status_display(),
+                "a": TRANSITIONS[action].label if transition else action,
+            }
+        )
+    changes: dict = {"status": transition.target}
+    if action in ("reject", "return") and not note.strip():
+        raise IllegalTransition(_("请说明理由。"))
+    if action == "refer":
+        if department is None:
+            raise IllegalTransition(_("请选择承办部门。"))
+        changes["department"] = department
+    if action == "resolve":
+        if not result.strip():
+            raise IllegalTransition(_("请填写办理结果。"))
+        changes.update(result=result, resolved_at=timezone.now())
+    if action == "follow_up":
+        if satisfaction not in (1, 2, 3, 4, 5):
+            raise IllegalTransition(_("满意度应为 1 到 5。"))
+        changes.update(satisfaction=satisfaction, follow_up_comment=note[:500])
+    if action == "close":
+        changes["closed_at"] = timezone.now()
+    if action == "reopen":
+        changes.update(closed_at=None, resolved_at=None)
+    before = request.status
+    updated = ServiceRequest.objects.filter(pk=request.pk, status=before).update(**changes)
+    if not updated:
+        raise IllegalTransition(_("诉求已被他人处理，请刷新后重试。"))
+    RequestEvent.objects.create(
+        request=request,
+        action=action,
+        from_status=before,
+        to_status=transition.target,
+        actor=actor,
+        department=department,
+        note=note or result,
+    )
+    audit_record(
+        action=Action.UPDATE,
+        actor=actor,
+        request=http_request,
+        obj=request,
+        detail={"action": action, "from": before, "to": transition.target},
+    )
+    request.refresh_from_db()
+    if action == "refer" and department is not None and department.liaison_id:
+        notify(
+            department.liaison,
+            _("新的转办诉求 %(n)s：%(c)s") % {"n": request.number, "c": request.category.name},
+            request,
+        )
+    return request
+
+
+def notify(user, text: str, request: ServiceRequest | None = None) -> Notification:
+    return Notification.objects.create(
+        user=user, text=text[:300], url=f"/services/requests/{request.pk}/" if request else ""
+    )
+
+
+def supervise(now: datetime | None = None) -> int:
+    """Issue one supervision notice per late request and ISO week, and notify the handling
+    department's liaison and the ethnic-affairs officers above the request. Returns the
+    number of new notices (running it again the same week issues none)."""
+    now = now or timezone.now()
+    year, week, _day = timezone.localtime(now).isocalendar()
+    period = f"{year}-W{week:02d}"
+    issued = 0
+    late = ServiceRequest.objects.filter(
+        status__in=[Status.RECEIVED, Status.ACCEPTED, Status.REFERRED, Status.IN_PROGRESS],
+        due_at__lt=now,
+    )
+    for request in late.select_related("department", "category").iterator():
+        with transaction.atomic():
+            notice, created = SupervisionNotice.objects.get_or_create(
+                request=request, period=period, defaults={"department": request.department}
+            )
+            if not created:
+                continue
+            issued += 1
+            text = _("督办：诉求 %(n)s（%(c)s）已超过办理时限，请于 2 个工作日内答复。") % {
+                "n": request.number,
+                "c": request.category.name,
+            }
+            recipients = set()
+            if request.department and request.department.liaison_id:
+                recipients.add(request.department.liaison)
+            prefixes = [request.unit_path[:n] for n in (4, 6) if len(request.unit_path) >= n]
+            recipients.update(
+                User.objects.filter(
+                    role_grants__role=Role.BUREAU_OFFICER, unit__path__in=prefixes, is_active=True
+                )
+            )
+            for user in recipients:
+                notify(user, text, request)
+            audit_record(
+                action=Action.CREATE,
+                username="system",
+                obj=notice,
+                detail={"request": request.number, "period": period},
+            )
+    return issued
+
+
+def mark_read(user: User, pks: list[int] | None = None) -> int:
+    unread = Notification.objects.filter(user=user, read_at__isnull=True)
+    if pks is not None:
+        unread = unread.filter(pk__in=pks)
+    return unread.update(read_at=timezone.now())

@@ -1,0 +1,108 @@
+"""The requests API: intake, actions (409 when illegal), scoping of department liaisons."""
+
+import pytest
+from django.urls import reverse
+
+from tongxin.audit.models import AuditEvent
+from tongxin.services.models import RequestEvent, ServiceRequest
+
+from ..conftest import login_as
+
+
+def post(client, url, data=None):
+    return client.post(url, data or {}, content_type="application/json")
+
+
+def new_request(client, **extra):
+    body = {
+        "category": "employment",
+        "channel": "window",
+        "requester_name": "马明",
+        "requester_phone": "13912345678",
+        "description": "想找一份餐饮工作",
+    }
+    body.update(extra)
+    return post(client, reverse("api:requests-list"), body)
+
+
+@pytest.mark.django_db
+def test_intake_returns_id_status_and_due_date(client):
+    login_as(client, "street_officer")
+    response = new_request(client, received_at="2026-02-13T10:00:00+08:00", category="residence")
+    assert response.status_code == 201, response.json()
+    body = response.json()
+    assert body["status"] == "received" and body["due_date"] == "2026-02-27" and body["id"]
+    assert body["number"].startswith("SQ20260213")
+    assert AuditEvent.objects.filter(
+        object_type="services.servicerequest", object_id=str(body["id"]), action="create"
+    ).exists()
+
+
+@pytest.mark.django_db
+def test_intake_needs_a_person_or_a_name_and_phone(client):
+    login_as(client, "street_officer")
+    response = new_request(client, requester_name="", requester_phone="")
+    assert response.status_code == 400 and "requester_name" in response.json()
+    assert new_request(client, category="nonsense").status_code == 400
+    assert new_request(client, received_at="2999-01-01T00:00:00+08:00").status_code == 400
+    assert not ServiceRequest.objects.exists()
+
+
+@pytest.mark.django_db
+def test_full_lifecycle_and_illegal_actions_answer_409(client):
+    login_as(client, "street_officer")
+    pk = new_request(client).json()["id"]
+    url = lambda action: reverse(f"api:requests-{action}", args=[pk])  # noqa: E731
+    before = RequestEvent.objects.filter(request_id=pk).count()
+    response = post(client, url("close"))
+    assert response.status_code == 409 and response.json()["status"] == "received"
+    assert RequestEvent.objects.filter(request_id=pk).count() == before
+    assert post(client, url("accept")).json()["status"] == "accepted"
+    assert post(client, url("refer"), {"department": "nope"}).status_code == 400
+    assert (
+        post(client, url("refer"), {"department": "410100-police"}).json()["status"] == "referred"
+    )
+    login_as(client, "police_liaison")
+    listed = [r["id"] for r in client.get(reverse("api:requests-list")).json()["results"]]
+    assert listed == [pk]
+    assert post(client, url("start")).json()["status"] == "in_progress"
+    assert post(client, url("resolve"), {"result": ""}).status_code == 409
+    assert (
+        post(client, url("resolve"), {"result": "已介绍到清真餐馆"}).json()["status"] == "resolved"
+    )
+    assert post(client, url("close")).status_code == 409  # the follow-up call comes first
+    login_as(client, "street_officer")
+    assert post(client, url("follow-up"), {"satisfaction": 9}).status_code == 400
+    assert (
+        post(client, url("follow-up"), {"satisfaction": 4, "comment": "较满意"}).json()["status"]
+        == "followed_up"
+    )
+    assert post(client, url("close")).json()["status"] == "closed"
+    assert post(client, url("reopen")).json()["status"] == "accepted"
+
+
+@pytest.mark.django_db
+def test_liaison_sees_only_its_departments_requests_and_others_get_404(client):
+    login_as(client, "street_officer")
+    pk = new_request(client).json()["id"]
+    login_as(client, "police_liaison")
+    assert client.get(reverse("api:requests-list")).json()["results"] == []
+    assert client.get(reverse("api:requests-detail", args=[pk])).status_code == 404
+    assert post(client, reverse("api:requests-accept", args=[pk])).status_code == 404
+    assert ServiceRequest.objects.get(pk=pk).status == "received"
+    login_as(client, "grid_worker_a")
+    assert post(client, reverse("api:requests-accept", args=[pk])).status_code == 404
+
+
+@pytest.mark.django_db
+def test_queues_filter_and_green_channel_first(client):
+    login_as(client, "street_officer")
+    ordinary = new_request(client).json()["id"]
+    elderly = new_request(client, green_channel="elderly").json()["id"]
+    ids = [
+        r["id"]
+        for r in client.get(reverse("api:requests-list"), {"status": "received"}).json()["results"]
+    ]
+    assert set(ids) == {ordinary, elderly}
+    assert client.get(reverse("api:requests-list"), {"overdue": "true"}).json()["results"] == []
+    assert client.get(reverse("api:requests-list"), {"category": "medical"}).json()["results"] == []
