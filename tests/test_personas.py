@@ -25,6 +25,7 @@ from tongxin.registry.models import (
     Stay,
     VisitDraft,
 )
+from tongxin.services.models import ServiceRequest
 
 from .conftest import PERSONAS
 
@@ -45,6 +46,7 @@ MERGERS = {"city_admin", "district_officer", "street_officer"}
 EXPORTERS = MERGERS | {"community_officer"}
 IMPORTERS = EXPORTERS
 REQUEST_READERS = PERSON_READERS
+REQUEST_HANDLERS = PERSON_READERS - {"police_liaison"}
 # A request received by the street officer belongs to the street (not yet referred anywhere).
 REQUEST_VIEWERS = {"city_admin", "district_officer", "street_officer"}
 DEMO_COMMUNITY = "410104001001"
@@ -199,6 +201,22 @@ ROUTES = [
     Route("exchange:import_cancel", IMPORTERS, args=("job_s",), ok=405),
     Route("exchange:import_resume", IMPORTERS, args=("job_s",), ok=405),
     Route("exchange:export_xlsx", EXPORTERS),
+    Route("services:request_list", REQUEST_READERS),
+    Route("services:request_new", REQUEST_HANDLERS),
+    Route(
+        "services:request_detail",
+        REQUEST_VIEWERS,
+        args=("request_s",),
+        out_of_scope=REQUEST_READERS - REQUEST_VIEWERS,
+    ),
+    Route(
+        "services:request_receipt",
+        REQUEST_VIEWERS,
+        args=("request_s",),
+        out_of_scope=REQUEST_READERS - REQUEST_VIEWERS,
+    ),
+    Route("services:notifications", ALL),
+    Route("services:notifications_read", ALL, ok=405),
     Route("api:requests-list", REQUEST_READERS, api=True),
     Route(
         "api:requests-detail",
@@ -356,6 +374,7 @@ def _snapshot():
         Person.objects.filter(merged_into__isnull=False).count(),
         DuplicateRule.objects.count(),
         ImportJob.objects.count(),
+        tuple(ServiceRequest.objects.values_list("status", flat=True).order_by("pk")),
         Person.objects.count(),
         Stay.objects.count(),
         (person.name, person.present, person.merged_into_id, person.history.count()),
@@ -411,6 +430,19 @@ POSTS = [
     ("registry:visit_submit", ("draft_a",), {}, set()),
     ("registry:break_glass", (), "break_glass_data", MERGERS),
     ("exchange:import_upload", (), "upload_data", IMPORTERS),
+    (
+        "services:request_new",
+        (),
+        {
+            "category": "1",
+            "channel": "window",
+            "requester_name": "马明",
+            "requester_phone": "13912345678",
+            "description": "咨询",
+        },
+        REQUEST_HANDLERS,
+    ),
+    ("services:request_detail", ("request_s",), {"action": "accept"}, REQUEST_VIEWERS),
     (
         "registry:duplicate_rules",
         (),

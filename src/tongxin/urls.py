@@ -11,5 +11,6 @@ urlpatterns = [
     path("registry/", include("tongxin.registry.urls")),
     path("audit/", include("tongxin.audit.urls")),
     path("exchange/", include("tongxin.exchange.urls")),
+    path("services/", include("tongxin.services.urls")),
     path("api/v1/", include("tongxin.api.urls")),
 ]

@@ -7,6 +7,7 @@ from tongxin.accounts.roles import Cap
 NAVIGATION = [
     ("home", _("工作台"), None),
     ("registry:person_list", _("人员信息"), Cap.PERSON_READ),
+    ("services:request_list", _("诉求服务"), Cap.REQUEST_READ),
     ("exchange:import_list", _("批量导入"), Cap.PERSON_IMPORT),
     ("geo:root", _("辖区与网格"), Cap.GEO_READ),
     ("accounts:department_list", _("成员单位"), Cap.GEO_READ),
@@ -19,6 +20,13 @@ NAVIGATION = [
 def shell(request):
     user = getattr(request, "user", None)
     nav = []
+    unread = 0
     if user is not None and user.is_authenticated:
         nav = [(name, label) for name, label, cap in NAVIGATION if cap is None or user.can(cap)]
-    return {"nav_items": nav, "demo_mode": settings.DEMO, "languages": settings.LANGUAGES}
+        unread = user.notifications.filter(read_at__isnull=True).count()
+    return {
+        "nav_items": nav,
+        "demo_mode": settings.DEMO,
+        "languages": settings.LANGUAGES,
+        "unread": unread,
+    }

@@ -1,0 +1,157 @@
+"""Request pages: the queue, intake at the window, the request with its actions, the printed
+receipt, and the user's notifications."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from tongxin.accounts.decorators import capability_required
+from tongxin.accounts.roles import Cap
+from tongxin.accounts.scoping import get_scoped_or_404, scoped, visible_departments
+from tongxin.registry.models import Person
+from tongxin.registry.services import find_by_document
+
+from . import services
+from .forms import ActionForm, IntakeForm
+from .models import Notification, ServiceRequest
+
+QUEUES = {
+    "open": _("待办"),
+    "due_soon": _("即将到期"),
+    "overdue": _("已超期"),
+    "all": _("全部"),
+}
+
+
+@capability_required(Cap.REQUEST_READ)
+def request_list(request):
+    queue = request.GET.get("queue", "open")
+    requests = scoped(request.user, ServiceRequest.objects.select_related("category", "department"))
+    now = timezone.now()
+    if queue in ("open", "due_soon", "overdue"):
+        requests = requests.filter(status__in=services.OPEN)
+    if queue == "due_soon":
+        requests = requests.filter(due_at__gte=now, due_at__lt=now + timedelta(days=2))
+    if queue == "overdue":
+        requests = requests.filter(due_at__lt=now)
+    # Green channel first, then the nearest deadline.
+    rows = sorted(requests[:500], key=lambda r: (r.green_channel == "", r.due_at))
+    return render(
+        request,
+        "services/request_list.html",
+        {
+            "rows": rows,
+            "queue": queue,
+            "queues": QUEUES,
+            "can_intake": request.user.can(Cap.REQUEST_HANDLE),
+        },
+    )
+
+
+@capability_required(Cap.REQUEST_HANDLE)
+def request_new(request):
+    form = IntakeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        person = None
+        if d["id_number"]:
+            found = find_by_document("citizen_id", d["id_number"].strip().upper())
+            person = (
+                scoped(request.user, Person.objects.filter(pk=found.pk)).first() if found else None
+            )
+            if person is None:
+                form.add_error(
+                    "id_number", _("在您的辖区内没有找到该证件号码的人员；可只填写姓名和电话。")
+                )
+        if not form.errors:
+            created = services.request_receive(
+                actor=request.user,
+                category=d["category"],
+                channel=d["channel"],
+                description=d["description"],
+                person=person,
+                requester_name=d["requester_name"],
+                requester_phone=d["requester_phone"],
+                language=d["language"],
+                interpreter_needed=d["interpreter_needed"],
+                green_channel=d["green_channel"] or "",
+                received_at=d["received_at"],
+                http_request=request,
+            )
+            messages.success(request, _("已登记诉求 %(n)s。") % {"n": created.number})
+            return redirect("services:request_detail", pk=created.pk)
+    return render(request, "services/request_form.html", {"form": form})
+
+
+@capability_required(Cap.REQUEST_READ)
+def request_detail(request, pk: int):
+    item = get_scoped_or_404(
+        request.user,
+        ServiceRequest.objects.select_related("category", "department", "person"),
+        pk=pk,
+    )
+    departments = visible_departments(request.user).select_related("unit")
+    form = ActionForm(request.POST or None, departments=departments)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        department = departments.filter(code=d["department"]).first() if d["department"] else None
+        try:
+            services.request_act(
+                actor=request.user,
+                request=item,
+                action=d["action"],
+                note=d["note"],
+                department=department,
+                result=d["result"],
+                satisfaction=d["satisfaction"],
+                http_request=request,
+            )
+        except services.IllegalTransition as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(
+                request, _("已%(a)s。") % {"a": services.TRANSITIONS[d["action"]].label}
+            )
+            return redirect("services:request_detail", pk=item.pk)
+    actions = [
+        (a, services.TRANSITIONS[a].label) for a in services.allowed_actions(item, request.user)
+    ]
+    return render(
+        request,
+        "services/request_detail.html",
+        {
+            "item": item,
+            "events": item.events.select_related("actor", "department"),
+            "actions": actions,
+            "form": form,
+            "departments": departments,
+            "notices": item.notices.all(),
+        },
+    )
+
+
+@capability_required(Cap.REQUEST_READ)
+def request_receipt(request, pk: int):
+    """受理回执: an A4 page to print and hand over."""
+    item = get_scoped_or_404(request.user, ServiceRequest.objects.select_related("category"), pk=pk)
+    return render(request, "services/receipt.html", {"item": item, "printed_at": timezone.now()})
+
+
+@login_required
+def notifications(request):
+    items = Notification.objects.filter(user=request.user)[:100]
+    return render(request, "services/notifications.html", {"items": items})
+
+
+@login_required
+@require_POST
+def notifications_read(request):
+    services.mark_read(request.user)
+    return redirect("services:notifications")
