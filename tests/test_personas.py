@@ -47,6 +47,7 @@ EXPORTERS = MERGERS | {"community_officer"}
 IMPORTERS = EXPORTERS
 REQUEST_READERS = PERSON_READERS
 REQUEST_HANDLERS = PERSON_READERS - {"police_liaison"}
+DASHBOARD_READERS = REQUEST_HANDLERS | {"leader"}
 # A request received by the street officer belongs to the street (not yet referred anywhere).
 REQUEST_VIEWERS = {"city_admin", "district_officer", "street_officer"}
 DEMO_COMMUNITY = "410104001001"
@@ -215,6 +216,14 @@ ROUTES = [
         args=("request_s",),
         out_of_scope=REQUEST_READERS - REQUEST_VIEWERS,
     ),
+    Route(
+        "services:referral_form",
+        REQUEST_VIEWERS,
+        args=("request_s",),
+        out_of_scope=REQUEST_READERS - REQUEST_VIEWERS,
+    ),
+    Route("services:assistance", REQUEST_READERS, args=("request_s",), ok=405),
+    Route("services:metrics", DASHBOARD_READERS),
     Route("services:notifications", ALL),
     Route("services:notifications_read", ALL, ok=405),
     Route("api:requests-list", REQUEST_READERS, api=True),

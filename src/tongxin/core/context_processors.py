@@ -8,6 +8,7 @@ NAVIGATION = [
     ("home", _("工作台"), None),
     ("registry:person_list", _("人员信息"), Cap.PERSON_READ),
     ("services:request_list", _("诉求服务"), Cap.REQUEST_READ),
+    ("services:metrics", _("诉求统计"), Cap.DASHBOARD),
     ("exchange:import_list", _("批量导入"), Cap.PERSON_IMPORT),
     ("geo:root", _("辖区与网格"), Cap.GEO_READ),
     ("accounts:department_list", _("成员单位"), Cap.GEO_READ),

@@ -174,3 +174,39 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.text
+
+
+class AssistanceStatus(models.TextChoices):
+    ASSESSED = "assessed", _("已评估")
+    APPROVED = "approved", _("已批准")
+    REFUSED = "refused", _("未批准")
+    DISBURSED = "disbursed", _("已发放")
+
+
+class EmergencyAssistance(models.Model):
+    """急难救助: assessed by the officer, approved by civil affairs, then paid out."""
+
+    request = models.OneToOneField(
+        ServiceRequest, on_delete=models.CASCADE, related_name="assistance"
+    )
+    assessment = models.TextField(_("情况评估"))
+    kind = models.CharField(_("救助方式"), max_length=50)
+    amount = models.DecimalField(_("金额（元）"), max_digits=10, decimal_places=2)
+    status = models.CharField(
+        _("状态"),
+        max_length=10,
+        choices=AssistanceStatus.choices,
+        default=AssistanceStatus.ASSESSED,
+    )
+    assessed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    approved_at = models.DateTimeField(null=True, blank=True)
+    disbursed_at = models.DateTimeField(null=True, blank=True)
+    disbursement_note = models.CharField(_("发放记录"), max_length=300, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.request_id} {self.amount}"

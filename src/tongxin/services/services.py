@@ -15,7 +15,16 @@ from tongxin.accounts.models import Department, User
 from tongxin.accounts.roles import Role
 from tongxin.audit.services import Action, audit_record
 
-from .models import Category, Notification, RequestEvent, ServiceRequest, Status, SupervisionNotice
+from .models import (
+    AssistanceStatus,
+    Category,
+    EmergencyAssistance,
+    Notification,
+    RequestEvent,
+    ServiceRequest,
+    Status,
+    SupervisionNotice,
+)
 from .workdays import add_working_days
 
 OPEN = [Status.RECEIVED, Status.ACCEPTED, Status.REFERRED, Status.IN_PROGRESS]
@@ -261,3 +270,101 @@ def mark_read(user: User, pks: list[int] | None = None) -> int:
     if pks is not None:
         unread = unread.filter(pk__in=pks)
     return unread.update(read_at=timezone.now())
+
+
+class AssistanceError(Exception):
+    pass
+
+
+@transaction.atomic
+def assistance_assess(
+    *, actor: User, request: ServiceRequest, assessment: str, kind: str, amount, http_request=None
+) -> EmergencyAssistance:
+    if request.category.code != "emergency":
+        raise AssistanceError(_("只有急难救助类诉求可以申请救助。"))
+    if not assessment.strip() or not kind.strip() or amount is None or amount <= 0:
+        raise AssistanceError(_("请填写情况评估、救助方式和大于 0 的金额。"))
+    if hasattr(request, "assistance"):
+        raise AssistanceError(_("该诉求已有救助申请。"))
+    aid = EmergencyAssistance.objects.create(
+        request=request, assessment=assessment, kind=kind, amount=amount, assessed_by=actor
+    )
+    audit_record(
+        action=Action.CREATE,
+        actor=actor,
+        request=http_request,
+        obj=aid,
+        detail={"amount": str(amount)},
+    )
+    for liaison in User.objects.filter(
+        department__kind="civil_affairs", role_grants__role=Role.DEPARTMENT_LIAISON, is_active=True
+    ):
+        notify(
+            liaison,
+            _("急难救助待审批：诉求 %(n)s，%(a)s 元") % {"n": request.number, "a": amount},
+            request,
+        )
+    return aid
+
+
+def _civil_affairs(user: User) -> bool:
+    return user.department is not None and user.department.kind == "civil_affairs"
+
+
+@transaction.atomic
+def assistance_decide(
+    *, actor: User, aid: EmergencyAssistance, approve: bool, http_request=None
+) -> EmergencyAssistance:
+    """Approval by civil affairs (民政), the department whose duty it is."""
+    if not _civil_affairs(actor):
+        raise AssistanceError(_("急难救助须由民政部门审批。"))
+    status = AssistanceStatus.APPROVED if approve else AssistanceStatus.REFUSED
+    if not EmergencyAssistance.objects.filter(pk=aid.pk, status=AssistanceStatus.ASSESSED).update(
+        status=status, approved_by=actor, approved_at=timezone.now()
+    ):
+        raise AssistanceError(_("该申请已审批过。"))
+    audit_record(
+        action=Action.UPDATE,
+        actor=actor,
+        request=http_request,
+        obj=aid,
+        detail={"decision": status},
+    )
+    aid.refresh_from_db()
+    return aid
+
+
+@transaction.atomic
+def assistance_disburse(
+    *, actor: User, aid: EmergencyAssistance, note: str, http_request=None
+) -> EmergencyAssistance:
+    if not note.strip():
+        raise AssistanceError(_("请填写发放记录（方式、经办人）。"))
+    if not EmergencyAssistance.objects.filter(pk=aid.pk, status=AssistanceStatus.APPROVED).update(
+        status=AssistanceStatus.DISBURSED, disbursed_at=timezone.now(), disbursement_note=note[:300]
+    ):
+        raise AssistanceError(_("只有已批准的救助可以登记发放。"))
+    audit_record(
+        action=Action.UPDATE, actor=actor, request=http_request, obj=aid, detail={"disbursed": True}
+    )
+    aid.refresh_from_db()
+    return aid
+
+
+def daily_digest() -> int:
+    """One notification per user with open work: how many requests wait and how many are late."""
+    from tongxin.accounts.scoping import scoped
+
+    now = timezone.now()
+    sent = 0
+    for user in User.objects.filter(is_active=True).prefetch_related("role_grants"):
+        if not user.can("request.read"):
+            continue
+        open_requests = scoped(user, ServiceRequest.objects.filter(status__in=OPEN))
+        total = open_requests.count()
+        if not total:
+            continue
+        late = open_requests.filter(due_at__lt=now).count()
+        notify(user, _("今日待办诉求 %(n)d 件，其中超期 %(l)d 件。") % {"n": total, "l": late})
+        sent += 1
+    return sent

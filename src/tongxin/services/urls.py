@@ -8,6 +8,9 @@ urlpatterns = [
     path("requests/new/", views.request_new, name="request_new"),
     path("requests/<int:pk>/", views.request_detail, name="request_detail"),
     path("requests/<int:pk>/receipt/", views.request_receipt, name="request_receipt"),
+    path("requests/<int:pk>/assistance/", views.assistance, name="assistance"),
+    path("requests/<int:pk>/referral/", views.referral_form, name="referral_form"),
+    path("metrics/", views.metrics, name="metrics"),
     path("notifications/", views.notifications, name="notifications"),
     path("notifications/read/", views.notifications_read, name="notifications_read"),
 ]

@@ -138,6 +138,80 @@ def request_detail(request, pk: int):
 
 
 @capability_required(Cap.REQUEST_READ)
+@require_POST
+def assistance(request, pk: int):
+    """Assess (officer), approve or refuse (civil affairs), record the payment."""
+    from decimal import Decimal, InvalidOperation
+
+    item = get_scoped_or_404(request.user, ServiceRequest.objects.select_related("category"), pk=pk)
+    step = request.POST.get("step")
+    try:
+        if step == "assess":
+            if not request.user.can(Cap.REQUEST_HANDLE):
+                raise services.AssistanceError(_("您没有评估救助的权限。"))
+            try:
+                amount = Decimal(request.POST.get("amount", ""))
+            except InvalidOperation:
+                amount = None
+            services.assistance_assess(
+                actor=request.user,
+                request=item,
+                assessment=request.POST.get("assessment", ""),
+                kind=request.POST.get("kind", ""),
+                amount=amount,
+                http_request=request,
+            )
+        elif step in ("approve", "refuse"):
+            services.assistance_decide(
+                actor=request.user,
+                aid=item.assistance,
+                approve=step == "approve",
+                http_request=request,
+            )
+        elif step == "disburse":
+            services.assistance_disburse(
+                actor=request.user,
+                aid=item.assistance,
+                note=request.POST.get("note", ""),
+                http_request=request,
+            )
+        else:
+            raise services.AssistanceError(_("未知的操作。"))
+    except (services.AssistanceError, ServiceRequest.assistance.RelatedObjectDoesNotExist) as exc:
+        messages.error(request, str(exc) or _("该诉求还没有救助申请。"))
+    else:
+        messages.success(request, _("救助记录已更新。"))
+    return redirect("services:request_detail", pk=item.pk)
+
+
+@capability_required(Cap.REQUEST_READ)
+def referral_form(request, pk: int):
+    """转办单: the A4 form that goes with a referral."""
+    item = get_scoped_or_404(
+        request.user, ServiceRequest.objects.select_related("category", "department"), pk=pk
+    )
+    referral = item.events.filter(action="refer").select_related("actor", "department").last()
+    return render(
+        request,
+        "services/referral.html",
+        {"item": item, "referral": referral, "printed_at": timezone.now()},
+    )
+
+
+@capability_required(Cap.DASHBOARD)
+def metrics(request):
+    from .metrics import GROUPINGS, request_metrics
+
+    by = request.GET.get("by", "department")
+    if by not in GROUPINGS:
+        by = "department"
+    requests = scoped(request.user, ServiceRequest.objects.all(), capability=Cap.DASHBOARD)
+    return render(
+        request, "services/metrics.html", {"rows": request_metrics(requests, by), "by": by}
+    )
+
+
+@capability_required(Cap.REQUEST_READ)
 def request_receipt(request, pk: int):
     """受理回执: an A4 page to print and hand over."""
     item = get_scoped_or_404(request.user, ServiceRequest.objects.select_related("category"), pk=pk)
