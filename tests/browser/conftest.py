@@ -40,6 +40,10 @@ def browser():
 
 @pytest.fixture
 def demo_live(transactional_db, live_server):
+    # Transactional tests flush the database, data migrations' rows included: put them back.
+    from tongxin.services.defaults import ensure_default_categories
+
+    ensure_default_categories()
     load_demo_city(persons=20, seed=3)
     return live_server
 
