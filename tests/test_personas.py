@@ -114,6 +114,19 @@ def request_of_street_officer() -> int:
     ).pk
 
 
+def attachment_of_request() -> int:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tongxin.services.services import attachment_add
+
+    request = ServiceRequest.objects.order_by("-pk").first()
+    return attachment_add(
+        actor=User.objects.get(username="street_officer"),
+        request=request,
+        upload=SimpleUploadedFile("证明.pdf", b"%PDF-1.4"),
+    ).pk
+
+
 def household_in_grid_a() -> int:
     return Household.objects.filter(unit_path=grid_a()).order_by("pk").first().pk
 
@@ -224,6 +237,13 @@ ROUTES = [
     ),
     Route("services:assistance", REQUEST_READERS, args=("request_s",), ok=405),
     Route("services:metrics", DASHBOARD_READERS),
+    Route("services:categories", {"city_admin", "district_officer"}),
+    Route(
+        "services:attachment",
+        REQUEST_VIEWERS,
+        args=("request_s", "attachment_s"),
+        out_of_scope=REQUEST_READERS - REQUEST_VIEWERS,
+    ),
     Route("services:notifications", ALL),
     Route("services:notifications_read", ALL, ok=405),
     Route("api:requests-list", REQUEST_READERS, api=True),
@@ -238,6 +258,7 @@ ROUTES = [
         # POST-only actions: a GET by anyone who may read requests is refused with 405.
         Route(f"api:requests-{name}", REQUEST_READERS, args=("request_s",), ok=405, api=True)
         for name in (
+            "note",
             "accept",
             "reject",
             "refer",
@@ -329,6 +350,7 @@ def _resolve_args(route: Route) -> tuple:
         "household_a": household_in_grid_a,
         "job_s": job_of_street_officer,
         "request_s": request_of_street_officer,
+        "attachment_s": attachment_of_request,
         "housing_a": housing_in_grid_a,
         "stay_a": stay_in_grid_a,
     }

@@ -5,7 +5,9 @@ Every list, detail, export and API view of scoped data calls `scoped()` or
 
 - `scope_capability`: the capability needed to see any row at all;
 - `scope_path_field`: the field holding the jurisdiction path of the row's unit;
-- `scope_owner_field` (optional): the user who recorded the row, for the "own" scope.
+- `scope_owner_field` (optional): the user who recorded the row, for the "own" scope;
+- `scope_department_fields` (optional): for department liaisons, the fields naming the
+  departments a row is referred to; liaisons then see exactly those rows.
 
 Rows outside the scope are indistinguishable from rows that do not exist (404).
 """
@@ -33,14 +35,16 @@ def scoped(
         raise TypeError(f"{model.__name__} declares no scope_capability")
     if not getattr(user, "is_authenticated", False) or not user.can(capability):
         return queryset.none()
-    department_field = getattr(model, "scope_department_field", None)
-    if department_field and Role.DEPARTMENT_LIAISON in user.roles:
-        # A department sees what is referred to it, wherever it came from.
-        return (
-            queryset.filter(**{department_field: user.department_id})
-            if user.department_id
-            else queryset.none()
-        )
+    department_fields = getattr(model, "scope_department_fields", ())
+    if department_fields and Role.DEPARTMENT_LIAISON in user.roles:
+        # A department sees what is referred to it (as handler or co-handler), wherever it
+        # came from.
+        if not user.department_id:
+            return queryset.none()
+        q = models.Q()
+        for field in department_fields:
+            q |= models.Q(**{field: user.department_id})
+        return queryset.filter(pk__in=queryset.filter(q).values("pk"))
     scope = user.data_scope
     if scope == DataScope.ALL:
         return queryset

@@ -22,6 +22,7 @@ from .registry import NewestFirst
 class RequestSerializer(serializers.ModelSerializer):
     category = serializers.SlugRelatedField(slug_field="code", read_only=True)  # type: ignore[var-annotated]
     department = serializers.SlugRelatedField(slug_field="code", read_only=True)  # type: ignore[var-annotated]
+    co_departments = serializers.SlugRelatedField(slug_field="code", read_only=True, many=True)  # type: ignore[var-annotated]
     due_date = serializers.SerializerMethodField()
     overdue = serializers.BooleanField(read_only=True)
 
@@ -44,6 +45,7 @@ class RequestSerializer(serializers.ModelSerializer):
             "due_date",
             "overdue",
             "department",
+            "co_departments",
             "result",
             "satisfaction",
         ]
@@ -90,6 +92,7 @@ class ActionInput(serializers.Serializer):
     result = serializers.CharField(required=False, allow_blank=True)
     satisfaction = serializers.IntegerField(required=False, min_value=1, max_value=5)
     comment = serializers.CharField(required=False, allow_blank=True)
+    co_departments = serializers.ListField(child=serializers.CharField(), required=False)
 
 
 def request_queue(user, params) -> object:
@@ -156,6 +159,9 @@ class RequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         data.is_valid(raise_exception=True)
         d = data.validated_data
         department = None
+        helpers = list(
+            visible_departments(request.user).filter(code__in=d.get("co_departments", []))
+        )
         if name == "refer":
             department = (
                 visible_departments(request.user).filter(code=d.get("department", "")).first()
@@ -171,6 +177,7 @@ class RequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
                 department=department,
                 result=d.get("result", ""),
                 satisfaction=d.get("satisfaction"),
+                co_departments=helpers,
                 http_request=request._request,
             )
         except services.IllegalTransition as exc:
@@ -214,3 +221,24 @@ class RequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     @action(detail=True, methods=["post"])
     def reopen(self, request, pk=None):
         return self._act(request, pk, "reopen")
+
+    @action(detail=True, methods=["post"])
+    def note(self, request, pk=None):
+        """A progress note (`note`), by the officers or the handling departments."""
+        target = self.get_object()
+        text = str(request.data.get("note", ""))
+        allowed = request.user.can(Cap.REQUEST_HANDLE) or request.user.department_id in {
+            target.department_id,
+            *target.co_departments.values_list("pk", flat=True),
+        }
+        if not allowed:
+            return Response({"detail": "您没有记录进展的权限。"}, status=status.HTTP_403_FORBIDDEN)
+        try:
+            services.request_note(
+                actor=request.user, request=target, note=text, http_request=request._request
+            )
+        except services.IllegalTransition as exc:
+            return Response(
+                {"detail": str(exc), "status": target.status}, status=status.HTTP_409_CONFLICT
+            )
+        return Response(RequestSerializer(target).data)

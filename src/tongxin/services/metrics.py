@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
+from django.db.models import Count
 from django.utils import timezone
 
 from .workdays import working_days_between
@@ -27,6 +28,7 @@ class Row:
     working_days: int = 0
     satisfaction_sum: int = 0
     satisfaction_count: int = 0
+    notices: int = 0  # supervision notices: repeated lateness shows here
 
     @property
     def on_time_rate(self) -> float | None:
@@ -44,8 +46,10 @@ class Row:
 def request_metrics(requests, by: str) -> list[Row]:
     field, blank = GROUPINGS[by]
     rows: dict[str, Row] = defaultdict(lambda: Row(""))
-    values = requests.values_list(field, "received_at", "resolved_at", "due_at", "satisfaction")
-    for key, received, resolved, due, satisfaction in values.iterator():
+    values = requests.annotate(notice_count=Count("notices")).values_list(
+        field, "received_at", "resolved_at", "due_at", "satisfaction", "notice_count"
+    )
+    for key, received, resolved, due, satisfaction, notice_count in values.iterator():
         if by == "month":
             key = timezone.localtime(received).strftime("%Y-%m")
         elif by == "street":
@@ -53,6 +57,7 @@ def request_metrics(requests, by: str) -> list[Row]:
         row = rows[key or blank]
         row.key = key or blank
         row.received += 1
+        row.notices += notice_count
         if resolved is not None:
             row.resolved += 1
             row.on_time += resolved <= due

@@ -91,6 +91,9 @@ class ServiceRequest(models.Model):
         related_name="requests",
         verbose_name=_("承办部门"),
     )
+    co_departments = models.ManyToManyField(
+        "accounts.Department", blank=True, related_name="co_requests", verbose_name=_("协办部门")
+    )
     result = models.TextField(_("办理结果"), blank=True)
     satisfaction = models.PositiveSmallIntegerField(_("满意度"), null=True, blank=True)
     follow_up_comment = models.CharField(_("回访意见"), max_length=500, blank=True)
@@ -100,7 +103,8 @@ class ServiceRequest(models.Model):
     scope_capability = Cap.REQUEST_READ
     scope_path_field = "unit_path"
     scope_owner_field = "received_by"
-    scope_department_field = "department"
+    # A department sees what is referred to it, as handler or co-handler.
+    scope_department_fields = ("department", "co_departments")
 
     class Meta:
         ordering = ["-received_at"]
@@ -210,3 +214,23 @@ class EmergencyAssistance(models.Model):
 
     def __str__(self) -> str:
         return f"{self.request_id} {self.amount}"
+
+
+def attachment_path(instance, filename: str) -> str:
+    return f"requests/{timezone.now():%Y/%m}/{instance.request_id}-{filename[-80:]}"
+
+
+class RequestAttachment(models.Model):
+    request = models.ForeignKey(
+        ServiceRequest, on_delete=models.CASCADE, related_name="attachments"
+    )
+    file = models.FileField(upload_to=attachment_path)
+    name = models.CharField(_("文件名"), max_length=200)
+    size = models.PositiveIntegerField()
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return self.name

@@ -153,6 +153,7 @@ def request_act(
     department: Department | None = None,
     result: str = "",
     satisfaction: int | None = None,
+    co_departments: list[Department] | None = None,
     http_request=None,
 ) -> ServiceRequest:
     """Apply one action. The status changes only if it is still what the action expects
@@ -205,6 +206,17 @@ def request_act(
         obj=request,
         detail={"action": action, "from": before, "to": transition.target},
     )
+    if action == "refer":
+        helpers = [d for d in (co_departments or []) if d.pk != department.pk]  # type: ignore[union-attr]
+        request.co_departments.set(helpers)
+        for helper in helpers:
+            if helper.liaison_id:
+                notify(
+                    helper.liaison,
+                    _("新的协办诉求 %(n)s：%(c)s")
+                    % {"n": request.number, "c": request.category.name},
+                    request,
+                )
     request.refresh_from_db()
     if action == "refer" and department is not None and department.liaison_id:
         notify(
@@ -368,3 +380,99 @@ def daily_digest() -> int:
         notify(user, _("今日待办诉求 %(n)d 件，其中超期 %(l)d 件。") % {"n": total, "l": late})
         sent += 1
     return sent
+
+
+@transaction.atomic
+def request_note(
+    *, actor: User, request: ServiceRequest, note: str, http_request=None
+) -> RequestEvent:
+    """A progress note while a request is handled (no change of status)."""
+    if request.status not in OPEN:
+        raise IllegalTransition(_("只有办理中的诉求可以添加进展记录。"))
+    if not note.strip():
+        raise IllegalTransition(_("请填写进展情况。"))
+    event = RequestEvent.objects.create(
+        request=request,
+        action="note",
+        from_status=request.status,
+        to_status=request.status,
+        actor=actor,
+        department=actor.department,
+        note=note[:2000],
+    )
+    audit_record(
+        action=Action.UPDATE,
+        actor=actor,
+        request=http_request,
+        obj=request,
+        detail={"action": "note"},
+    )
+    return event
+
+
+@transaction.atomic
+def notice_answer(
+    *, actor: User, notice: SupervisionNotice, answer: str, http_request=None
+) -> SupervisionNotice:
+    """The handling unit answers a supervision notice (once)."""
+    if not answer.strip():
+        raise IllegalTransition(_("请填写督办答复。"))
+    if not SupervisionNotice.objects.filter(pk=notice.pk, answered_at__isnull=True).update(
+        answer=answer[:2000], answered_at=timezone.now()
+    ):
+        raise IllegalTransition(_("该督办单已答复。"))
+    audit_record(
+        action=Action.UPDATE,
+        actor=actor,
+        request=http_request,
+        obj=notice,
+        detail={"answered": True},
+    )
+    notice.refresh_from_db()
+    return notice
+
+
+ATTACHMENT_TYPES = (".pdf", ".jpg", ".jpeg", ".png", ".docx", ".xlsx")
+ATTACHMENT_MAX = 10 * 1024 * 1024
+
+
+@transaction.atomic
+def attachment_add(*, actor: User, request: ServiceRequest, upload, http_request=None):
+    from .models import RequestAttachment
+
+    name = upload.name.rsplit("/", 1)[-1][:200]
+    if not name.lower().endswith(ATTACHMENT_TYPES):
+        raise IllegalTransition(_("附件只能是 PDF、图片、Word 或 Excel 文件。"))
+    if upload.size > ATTACHMENT_MAX:
+        raise IllegalTransition(_("附件不能超过 10 MB。"))
+    attachment = RequestAttachment.objects.create(
+        request=request, file=upload, name=name, size=upload.size, uploaded_by=actor
+    )
+    audit_record(
+        action=Action.CREATE,
+        actor=actor,
+        request=http_request,
+        obj=attachment,
+        detail={"request": request.number},
+    )
+    return attachment
+
+
+@transaction.atomic
+def categories_save(*, actor: User, formset, http_request=None) -> int:
+    """Save edited categories; deadlines of requests already received do not change."""
+    changed = [form.instance for form in formset.forms if form.has_changed()]
+    formset.save()
+    for category in changed:
+        audit_record(
+            action=Action.UPDATE,
+            actor=actor,
+            request=http_request,
+            obj=category,
+            detail={
+                "due_working_days": category.due_working_days,
+                "due_hours": category.due_hours,
+                "active": category.active,
+            },
+        )
+    return len(changed)

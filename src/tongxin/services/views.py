@@ -4,6 +4,7 @@ receipt, and the user's notifications."""
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -98,27 +99,19 @@ def request_detail(request, pk: int):
         pk=pk,
     )
     departments = visible_departments(request.user).select_related("unit")
+    helpers_now = set(item.co_departments.values_list("pk", flat=True))
+    can_note = item.status in services.OPEN and (
+        request.user.can(Cap.REQUEST_HANDLE)
+        or request.user.department_id in {item.department_id, *helpers_now}
+    )
     form = ActionForm(request.POST or None, departments=departments)
     if request.method == "POST" and form.is_valid():
-        d = form.cleaned_data
-        department = departments.filter(code=d["department"]).first() if d["department"] else None
         try:
-            services.request_act(
-                actor=request.user,
-                request=item,
-                action=d["action"],
-                note=d["note"],
-                department=department,
-                result=d["result"],
-                satisfaction=d["satisfaction"],
-                http_request=request,
-            )
+            _perform(request, item, form.cleaned_data, departments)
         except services.IllegalTransition as exc:
             messages.error(request, str(exc))
         else:
-            messages.success(
-                request, _("已%(a)s。") % {"a": services.TRANSITIONS[d["action"]].label}
-            )
+            messages.success(request, _("已保存。"))
             return redirect("services:request_detail", pk=item.pk)
     actions = [
         (a, services.TRANSITIONS[a].label) for a in services.allowed_actions(item, request.user)
@@ -133,8 +126,66 @@ def request_detail(request, pk: int):
             "form": form,
             "departments": departments,
             "notices": item.notices.all(),
+            "can_note": can_note,
+            "can_answer": request.user.department_id == item.department_id
+            or request.user.can(Cap.REQUEST_HANDLE),
+            "co_departments": item.co_departments.all(),
+            "attachments": item.attachments.all(),
         },
     )
+
+
+def _perform(request, item: ServiceRequest, d: dict, departments) -> None:
+    """One step on the request page: a transition, a progress note, an answer to a
+    supervision notice, or an attachment."""
+    if d["action"] == "note":
+        if item.status not in services.OPEN:
+            raise services.IllegalTransition(_("只有办理中的诉求可以添加进展记录。"))
+        services.request_note(
+            actor=request.user, request=item, note=d["note"], http_request=request
+        )
+    elif d["action"] == "answer":
+        notice = item.notices.filter(pk=request.POST.get("notice")).first()
+        if notice is None:
+            raise services.IllegalTransition(_("督办单不存在。"))
+        services.notice_answer(
+            actor=request.user, notice=notice, answer=d["note"], http_request=request
+        )
+    elif d["action"] == "attach":
+        if not request.FILES.get("file"):
+            raise services.IllegalTransition(_("请选择要上传的文件。"))
+        services.attachment_add(
+            actor=request.user, request=item, upload=request.FILES["file"], http_request=request
+        )
+    else:
+        department = departments.filter(code=d["department"]).first() if d["department"] else None
+        helpers = list(departments.filter(code__in=request.POST.getlist("co_departments")))
+        services.request_act(
+            actor=request.user,
+            request=item,
+            action=d["action"],
+            note=d["note"],
+            department=department,
+            result=d["result"],
+            satisfaction=d["satisfaction"],
+            co_departments=helpers,
+            http_request=request,
+        )
+
+
+@capability_required(Cap.REQUEST_READ)
+def attachment_download(request, pk: int, attachment: int):
+    """Attachments are personal data: served only through the request's scope, audited."""
+    from django.http import FileResponse, Http404
+
+    item = get_scoped_or_404(request.user, ServiceRequest.objects.all(), pk=pk)
+    found = item.attachments.filter(pk=attachment).first()
+    if found is None:
+        raise Http404
+    from tongxin.audit.services import Action, audit_record
+
+    audit_record(action=Action.READ, request=request, obj=found, purpose=_("查看诉求附件"))
+    return FileResponse(found.file.open("rb"), as_attachment=True, filename=found.name)
 
 
 @capability_required(Cap.REQUEST_READ)
@@ -196,6 +247,26 @@ def referral_form(request, pk: int):
         "services/referral.html",
         {"item": item, "referral": referral, "printed_at": timezone.now()},
     )
+
+
+@capability_required(Cap.DEPARTMENT_MANAGE)
+def categories(request):
+    """Request categories and their deadlines are configuration, edited by the bureau."""
+    from django.forms import modelformset_factory
+
+    from .models import Category
+
+    formset_class: Any = modelformset_factory(
+        Category, fields=["name", "due_working_days", "due_hours", "active"], extra=0
+    )
+    formset = formset_class(request.POST or None, queryset=Category.objects.order_by("pk"))
+    if request.method == "POST" and formset.is_valid():
+        changed = services.categories_save(
+            actor=request.user, formset=formset, http_request=request
+        )
+        messages.success(request, _("已保存 %(n)d 个类别。") % {"n": changed})
+        return redirect("services:categories")
+    return render(request, "services/categories.html", {"formset": formset})
 
 
 @capability_required(Cap.DASHBOARD)
