@@ -106,3 +106,14 @@ def test_queues_filter_and_green_channel_first(client):
     assert set(ids) == {ordinary, elderly}
     assert client.get(reverse("api:requests-list"), {"overdue": "true"}).json()["results"] == []
     assert client.get(reverse("api:requests-list"), {"category": "medical"}).json()["results"] == []
+
+
+@pytest.mark.django_db
+def test_my_inbox_holds_what_i_received_or_my_department_handles(client):
+    login_as(client, "street_officer")
+    mine = new_request(client).json()["id"]
+    login_as(client, "district_officer")
+    theirs = new_request(client).json()["id"]
+    login_as(client, "street_officer")
+    page = client.get(reverse("services:request_list"), {"queue": "mine"}).content.decode()
+    assert f"/services/requests/{mine}/" in page and f"/services/requests/{theirs}/" not in page

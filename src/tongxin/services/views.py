@@ -8,6 +8,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models import Q
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -24,6 +25,7 @@ from .forms import ActionForm, IntakeForm
 from .models import Notification, ServiceRequest
 
 QUEUES = {
+    "mine": _("我的收件箱"),
     "open": _("待办"),
     "due_soon": _("即将到期"),
     "overdue": _("已超期"),
@@ -36,8 +38,14 @@ def request_list(request):
     queue = request.GET.get("queue", "open")
     requests = scoped(request.user, ServiceRequest.objects.select_related("category", "department"))
     now = timezone.now()
-    if queue in ("open", "due_soon", "overdue"):
+    if queue in ("mine", "open", "due_soon", "overdue"):
         requests = requests.filter(status__in=services.OPEN)
+    if queue == "mine":
+        # What waits for me: what I received, or what my department must handle.
+        mine = Q(received_by=request.user)
+        if request.user.department_id:
+            mine |= Q(department_id=request.user.department_id)
+        requests = requests.filter(mine)
     if queue == "due_soon":
         requests = requests.filter(due_at__gte=now, due_at__lt=now + timedelta(days=2))
     if queue == "overdue":
