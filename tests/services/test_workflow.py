@@ -184,3 +184,15 @@ def test_a_late_request_gets_exactly_one_notice_per_week():
         services.supervise(now=timezone.now() + timedelta(days=14)) == 2
     )  # two weeks on: both late
     assert SupervisionNotice.objects.filter(request=request).count() == 2
+
+
+@pytest.mark.django_db
+def test_scheduler_round_supervises_and_is_idempotent(capsys):
+    from django.core.management import call_command
+
+    officer = User.objects.get(username="street_officer")
+    request = _new(officer, received_at=timezone.now() - timedelta(days=30))
+    call_command("scheduler", "--once")
+    call_command("scheduler", "--once")
+    assert SupervisionNotice.objects.filter(request=request).count() == 1
+    assert "督办单 1 份" in capsys.readouterr().out

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Case, IntegerField, Value, When
+from django.db.models import Case, IntegerField, QuerySet, Value, When
 from django.utils import timezone
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -16,7 +16,6 @@ from tongxin.services import services
 from tongxin.services.models import Category, Channel, GreenChannel, ServiceRequest
 
 from .permissions import capability
-from .registry import NewestFirst
 
 
 class RequestSerializer(serializers.ModelSerializer):
@@ -95,7 +94,7 @@ class ActionInput(serializers.Serializer):
     co_departments = serializers.ListField(child=serializers.CharField(), required=False)
 
 
-def request_queue(user, params) -> object:
+def request_queue(user, params) -> QuerySet[ServiceRequest]:
     """Scoped requests, green channel first, then the nearest deadline."""
     requests = scoped(user, ServiceRequest.objects.select_related("category", "department"))
     if params.get("status"):
@@ -114,12 +113,15 @@ def request_queue(user, params) -> object:
 
 
 class RequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Queues put the green channel first, then the nearest deadline."""
+
     serializer_class = RequestSerializer
     permission_classes = [capability(Cap.REQUEST_READ)]
-    pagination_class = NewestFirst
 
     def get_queryset(self):
-        return request_queue(self.request.user, self.request.query_params)
+        return request_queue(self.request.user, self.request.query_params).order_by(
+            "green", "due_at", "pk"
+        )
 
     def get_object(self):
         return get_scoped_or_404(

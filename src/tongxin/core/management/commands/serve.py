@@ -11,7 +11,7 @@ from django.core.management.base import BaseCommand
 
 
 class Command(BaseCommand):
-    help = "Run the production web server (gunicorn) and the task worker (db_worker)."
+    help = "Run the production web server (gunicorn), the task worker and the periodic jobs."
 
     def add_arguments(self, parser):
         parser.add_argument("--host", default="127.0.0.1")
@@ -39,7 +39,9 @@ class Command(BaseCommand):
             ]
         )
         worker = subprocess.Popen([python, "-m", "tongxin", "db_worker"])  # noqa: S603
-        children = [web, worker]
+        # Periodic jobs (supervision of late requests, the daily digest).
+        scheduler = subprocess.Popen([python, "-m", "tongxin", "scheduler"])  # noqa: S603
+        children = [web, worker, scheduler]
         self.stdout.write(f"同心 serving at http://{host}:{port}/ (task worker pid {worker.pid})")
 
         def stop(signum, frame):

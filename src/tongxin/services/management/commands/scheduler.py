@@ -1,0 +1,38 @@
+"""The periodic jobs, started by `tongxin serve` beside the web server and the task worker:
+supervision of late requests every hour (idempotent within a week) and the daily digest at
+08:00 (once a day)."""
+
+from __future__ import annotations
+
+import time
+
+from django.core.management.base import BaseCommand
+from django.db import close_old_connections
+from django.utils import timezone
+
+from tongxin.services.services import daily_digest, supervise
+
+DIGEST_HOUR = 8
+
+
+class Command(BaseCommand):
+    help = "Run the periodic jobs (supervision hourly, digest daily at 08:00) until stopped."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--once", action="store_true", help="run what is due now and exit")
+        parser.add_argument("--interval", type=int, default=3600, help="seconds between rounds")
+
+    def handle(self, *args, once: bool, interval: int, **options):
+        last_digest = None
+        while True:
+            close_old_connections()
+            issued = supervise()
+            now = timezone.localtime()
+            digests = 0
+            if now.hour >= DIGEST_HOUR and last_digest != now.date():
+                digests = daily_digest()
+                last_digest = now.date()
+            self.stdout.write(f"{now:%Y-%m-%d %H:%M} 督办单 {issued} 份，待办提醒 {digests} 条。")
+            if once:
+                return
+            time.sleep(interval)
