@@ -10,6 +10,7 @@ from datetime import datetime, time, timedelta
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from tongxin.accounts.models import Department, User
 from tongxin.accounts.roles import Role
@@ -38,23 +39,25 @@ class IllegalTransition(Exception):
 class Transition:
     sources: frozenset[str]
     target: str
-    label: str
+    label: object  # a lazy translation
 
 
 TRANSITIONS: dict[str, Transition] = {
-    "accept": Transition(frozenset({Status.RECEIVED}), Status.ACCEPTED, "受理"),
-    "reject": Transition(frozenset({Status.RECEIVED}), Status.REJECTED, "不予受理"),
+    "accept": Transition(frozenset({Status.RECEIVED}), Status.ACCEPTED, gettext_lazy("受理")),
+    "reject": Transition(frozenset({Status.RECEIVED}), Status.REJECTED, gettext_lazy("不予受理")),
     "refer": Transition(
-        frozenset({Status.ACCEPTED, Status.REFERRED, Status.IN_PROGRESS}), Status.REFERRED, "转办"
+        frozenset({Status.ACCEPTED, Status.REFERRED, Status.IN_PROGRESS}),
+        Status.REFERRED,
+        gettext_lazy("转办"),
     ),
-    "return": Transition(frozenset({Status.REFERRED}), Status.ACCEPTED, "退回"),
-    "start": Transition(frozenset({Status.REFERRED}), Status.IN_PROGRESS, "开始办理"),
+    "return": Transition(frozenset({Status.REFERRED}), Status.ACCEPTED, gettext_lazy("退回")),
+    "start": Transition(frozenset({Status.REFERRED}), Status.IN_PROGRESS, gettext_lazy("开始办理")),
     "resolve": Transition(
-        frozenset({Status.ACCEPTED, Status.IN_PROGRESS}), Status.RESOLVED, "办结"
+        frozenset({Status.ACCEPTED, Status.IN_PROGRESS}), Status.RESOLVED, gettext_lazy("办结")
     ),
-    "follow_up": Transition(frozenset({Status.RESOLVED}), Status.FOLLOWED_UP, "回访"),
-    "close": Transition(frozenset({Status.FOLLOWED_UP}), Status.CLOSED, "关闭"),
-    "reopen": Transition(frozenset({Status.CLOSED}), Status.ACCEPTED, "重新办理"),
+    "follow_up": Transition(frozenset({Status.RESOLVED}), Status.FOLLOWED_UP, gettext_lazy("回访")),
+    "close": Transition(frozenset({Status.FOLLOWED_UP}), Status.CLOSED, gettext_lazy("关闭")),
+    "reopen": Transition(frozenset({Status.CLOSED}), Status.ACCEPTED, gettext_lazy("重新办理")),
 }
 # Actions a department liaison takes on requests referred to its department; officers of the
 # ethnic-affairs line take the others (and may resolve what they handle themselves).
