@@ -7,7 +7,6 @@ import uuid
 from pathlib import Path
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import FileResponse, Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
@@ -17,8 +16,7 @@ from django.views.decorators.http import require_POST
 from tongxin.accounts.decorators import capability_required
 from tongxin.accounts.roles import Cap
 from tongxin.audit.services import Action, audit_record
-from tongxin.registry.exports import export_allowed
-from tongxin.registry.selectors import person_list_for
+from tongxin.registry.exports import ExportRefused, start_export
 from tongxin.registry.views import filters_from
 
 from .columns import STANDARD_MAPPING
@@ -210,22 +208,10 @@ def import_template(request):
 def export_xlsx(request):
     """The filtered, scoped person list as Excel; masked unless allowed and explained."""
     _form, filters = filters_from(request)
-    purpose = request.GET.get("purpose", "").strip()[:200]
-    full = request.GET.get("unmasked") == "1"
-    refusal = export_allowed(request.user, full=full, purpose=purpose)
-    if refusal:
-        return HttpResponseBadRequest(refusal)
     try:
-        persons = person_list_for(request.user, filters)
-    except ValidationError as exc:
-        return HttpResponseBadRequest(" ".join(exc.messages))
-    audit_record(
-        action=Action.EXPORT,
-        request=request,
-        object_type="registry.person",
-        purpose=purpose or _("导出名单"),
-        detail={"filters": request.GET.urlencode(), "unmasked": full, "format": "xlsx"},
-    )
+        persons, full, purpose = start_export(request, filters, fmt="xlsx")
+    except ExportRefused as exc:
+        return HttpResponseBadRequest(str(exc))
     return person_xlsx_response(
         request.user, persons, full=full, purpose=purpose, filename="persons.xlsx"
     )

@@ -99,3 +99,37 @@ def export_rows(persons, *, full: bool) -> Iterator[list[str]]:
         if len(page) < PAGE:
             return
         after = page[-1][0]
+
+
+class ExportRefused(Exception):
+    """The export cannot go ahead; the message says why."""
+
+
+def start_export(request, filters, *, fmt: str):
+    """The scoped persons to export, whether unmasked, and the stated purpose; audited.
+
+    Raises ExportRefused when an unmasked export lacks the right or a purpose, or the filters
+    are wrong."""
+    from django.core.exceptions import ValidationError
+
+    from tongxin.audit.services import Action, audit_record
+
+    from .selectors import person_list_for
+
+    purpose = request.GET.get("purpose", "").strip()[:200]
+    full = request.GET.get("unmasked") == "1"
+    refusal = export_allowed(request.user, full=full, purpose=purpose)
+    if refusal:
+        raise ExportRefused(refusal)
+    try:
+        persons = person_list_for(request.user, filters)
+    except ValidationError as exc:
+        raise ExportRefused(" ".join(exc.messages)) from exc
+    audit_record(
+        action=Action.EXPORT,
+        request=request,
+        object_type="registry.person",
+        purpose=purpose or _("导出名单"),
+        detail={"filters": request.GET.urlencode(), "unmasked": full, "format": fmt},
+    )
+    return persons, full, purpose

@@ -29,7 +29,8 @@ BLANK: list = [("", "—")]
 DATE = forms.DateInput(attrs={"type": "date"})
 
 
-def _apply_errors(form: forms.Form, exc: ValidationError) -> None:
+def apply_errors(form: forms.Form, exc: ValidationError) -> None:
+    """Put a service's or validator's errors on the form's fields (others on the form)."""
     for field, messages in exc.message_dict.items():
         target = field if field in form.fields else None
         for message in messages:
@@ -94,7 +95,7 @@ class PersonForm(forms.Form):
         try:
             self.values = clean_person(data)
         except ValidationError as exc:
-            _apply_errors(self, exc)
+            apply_errors(self, exc)
         return data
 
 
@@ -123,7 +124,7 @@ class StayForm(forms.Form):
                 data, grid_lookup=lambda code: self.grids.filter(code=code).first()
             )
         except ValidationError as exc:
-            _apply_errors(self, exc)
+            apply_errors(self, exc)
         return data
 
 
@@ -153,7 +154,7 @@ class HousingForm(forms.Form):
                 data, grid_lookup=lambda code: self.grids.filter(code=code).first()
             )
         except ValidationError as exc:
-            _apply_errors(self, exc)
+            apply_errors(self, exc)
         return data
 
 
@@ -196,7 +197,7 @@ class MemberForm(PersonForm):
                 {**data, "grid": "__visit__"}, grid_lookup=lambda code: object()
             )
         except ValidationError as exc:
-            _apply_errors(self, exc)
+            apply_errors(self, exc)
         return data
 
 

@@ -22,7 +22,7 @@ from tongxin.geo.divisions import county_level_name, province_names
 from tongxin.geo.models import Level, Unit
 
 from . import services
-from .exports import HEADERS, export_allowed, export_rows
+from .exports import HEADERS, ExportRefused, export_rows, start_export
 from .forms import (
     BreakGlassForm,
     DepartureForm,
@@ -31,6 +31,7 @@ from .forms import (
     MergeForm,
     PersonEditForm,
     StayForm,
+    apply_errors,
 )
 from .history import change_history
 from .models import Person
@@ -177,9 +178,7 @@ def person_edit(request, pk: int):
                 request=request,
             )
         except ValidationError as exc:
-            for field, errors in exc.message_dict.items():
-                for error in errors:
-                    form.add_error(field if field in form.fields else None, error)
+            apply_errors(form, exc)
         else:
             messages.success(request, _("已保存，修改了 %(n)d 项。") % {"n": len(changed)})
             return redirect("registry:person_detail", pk=person.pk)
@@ -215,9 +214,7 @@ def stay_move(request, pk: int):
             else:
                 services.stay_open(actor=request.user, person=person, request=request, **v)
         except ValidationError as exc:
-            for field, errors in exc.message_dict.items():
-                for error in errors:
-                    form.add_error(field if field in form.fields else None, error)
+            apply_errors(form, exc)
         else:
             messages.success(request, _("居住登记已更新。"))
             return redirect("registry:person_detail", pk=person.pk)
@@ -238,9 +235,7 @@ def stay_depart(request, pk: int):
                 request=request,
             )
         except ValidationError as exc:
-            for field, errors in exc.message_dict.items():
-                for error in errors:
-                    form.add_error(field if field in form.fields else None, error)
+            apply_errors(form, exc)
         else:
             messages.success(request, _("已登记离开。"))
             return redirect("registry:person_detail", pk=person.pk)
@@ -261,9 +256,7 @@ def break_glass(request):
                 request=request,
             )
         except ValidationError as exc:
-            for field, errors in exc.message_dict.items():
-                for error in errors:
-                    form.add_error(field if field in form.fields else None, error)
+            apply_errors(form, exc)
         else:
             if person is None:
                 form.add_error("id_number", _("没有找到该证件号码的档案。本次查询已记录。"))
@@ -391,23 +384,11 @@ class Echo:
 def export_csv(request):
     """The filtered list as CSV, streamed; masked unless the role allows and a purpose is given."""
     _form, filters = filters_from(request)
-    purpose = request.GET.get("purpose", "").strip()[:200]
-    full = request.GET.get("unmasked") == "1"
-    refusal = export_allowed(request.user, full=full, purpose=purpose)
-    if refusal:
-        return HttpResponseBadRequest(refusal)
     try:
-        persons = person_list_for(request.user, filters)
-    except ValidationError as exc:
-        return HttpResponseBadRequest(" ".join(exc.messages))
+        persons, full, purpose = start_export(request, filters, fmt="csv")
+    except ExportRefused as exc:
+        return HttpResponseBadRequest(str(exc))
     stamp = timezone.localtime().strftime("%Y-%m-%d %H:%M")
-    audit_record(
-        action=Action.EXPORT,
-        request=request,
-        object_type="registry.person",
-        purpose=purpose or _("导出名单"),
-        detail={"filters": request.GET.urlencode(), "unmasked": full},
-    )
     writer = csv.writer(Echo())
 
     def rows():
