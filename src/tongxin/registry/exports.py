@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from django.db import connection
 from django.utils.translation import gettext as _
 
 from tongxin.accounts.roles import Cap
@@ -61,44 +62,53 @@ def export_allowed(user, *, full: bool, purpose: str) -> str:
     return ""
 
 
-def export_rows(persons, *, full: bool) -> Iterator[list[str]]:
-    """The rows of a newest-first person queryset, page by page (keyset on id)."""
+def _value_rows(persons):
+    """Plain value tuples, newest first, streamed: one server-side cursor on PostgreSQL;
+    keyset pages on SQLite (measured faster there than one long chunked query)."""
     values = persons.order_by("-pk").values_list(*COLUMNS)
+    if connection.vendor == "postgresql":
+        yield from values.iterator(chunk_size=PAGE)
+        return
     after = None
     while True:
         page = list((values.filter(pk__lt=after) if after else values)[:PAGE])
-        for (
-            _pk,
-            name,
-            sex,
-            birth,
-            eth,
-            masked,
-            id_enc,
-            phone_enc,
-            origin,
-            unit,
-            arrival,
-            reason,
-            present,
-        ) in page:
-            phone = crypto.decrypt(phone_enc)
-            yield [
-                neutralise(name),
-                SEX.get(sex, ""),
-                birth.isoformat(),
-                ETHNICITY_NAMES.get(eth, ""),
-                crypto.decrypt(id_enc) if full else masked,
-                phone if full else mask_phone(phone),
-                origin,
-                unit,
-                arrival.isoformat() if arrival else "",
-                REASONS.get(reason, ""),
-                "在本地" if present else "已离开",
-            ]
+        yield from page
         if len(page) < PAGE:
             return
         after = page[-1][0]
+
+
+def export_rows(persons, *, full: bool) -> Iterator[list[str]]:
+    """The rows of a person queryset as exported cells, with flat memory at any size."""
+    for (
+        _pk,
+        name,
+        sex,
+        birth,
+        eth,
+        masked,
+        id_enc,
+        phone_enc,
+        origin,
+        unit,
+        arrival,
+        reason,
+        present,
+    ) in _value_rows(persons):
+        phone = crypto.decrypt(phone_enc)
+        yield [
+            neutralise(name),
+            SEX.get(sex, ""),
+            birth.isoformat(),
+            ETHNICITY_NAMES.get(eth, ""),
+            crypto.decrypt(id_enc) if full else masked,
+            phone if full else mask_phone(phone),
+            origin,
+            unit,
+            arrival.isoformat() if arrival else "",
+            REASONS.get(reason, ""),
+            "在本地" if present else "已离开",
+        ]
 
 
 class ExportRefused(Exception):
