@@ -7,7 +7,7 @@ from __future__ import annotations
 import time
 
 from django.core.management.base import BaseCommand
-from django.db import close_old_connections
+from django.db import close_old_connections, connection
 from django.utils import timezone
 
 from tongxin.services.services import daily_digest, supervise
@@ -25,7 +25,8 @@ class Command(BaseCommand):
     def handle(self, *args, once: bool, interval: int, **options):
         last_digest = None
         while True:
-            close_old_connections()
+            if not connection.in_atomic_block:
+                close_old_connections()  # a long-lived process drops stale connections
             issued = supervise()
             now = timezone.localtime()
             digests = 0
