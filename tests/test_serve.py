@@ -50,3 +50,43 @@ def test_serve_answers_healthz_and_stops_cleanly(tmp_path):
         output = proc.communicate(timeout=30)[0]
     assert proc.returncode == 0, output
     assert "db_worker" in output or "worker" in output.lower()
+
+
+def test_serve_exits_non_zero_when_a_child_dies(tmp_path):
+    """A supervisor restarts the service only if it sees a failure."""
+    env = {
+        **os.environ,
+        "TONGXIN_VAR_DIR": str(tmp_path),
+        "DATABASE_URL": f"sqlite:///{tmp_path}/t.sqlite3",
+    }
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+    subprocess.run(
+        [sys.executable, "-m", "tongxin", "migrate", "-v0"], env=env, check=True, timeout=120
+    )
+    port = _free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tongxin", "serve", "--host", "127.0.0.1", "--port", str(port)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        for _ in range(60):
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2)  # noqa: S310
+                break
+            except OSError:
+                time.sleep(0.5)
+        workers = subprocess.run(
+            ["pgrep", "-f", "tongxin scheduler", "-P", str(proc.pid)],
+            capture_output=True,
+            text=True,
+        )
+        for pid in workers.stdout.split():
+            os.kill(int(pid), signal.SIGKILL)
+        proc.wait(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 1, proc.stdout.read()

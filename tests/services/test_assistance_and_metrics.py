@@ -183,3 +183,20 @@ def test_printouts_are_a4_pages(client):
     referral = client.get(reverse("services:referral_form", args=[request.pk])).content.decode()
     assert "受理回执" in receipt and request.number in receipt and "print.css" in receipt
     assert "转办单" in referral and "司法" in referral
+
+
+@pytest.mark.django_db
+def test_the_digest_goes_out_once_a_day_however_often_it_runs():
+    officer = User.objects.get(username="street_officer")
+    services.request_receive(
+        actor=officer,
+        category=Category.objects.get(code="other"),
+        channel="hotline",
+        description="y",
+        requester_name="戊",
+        requester_phone="13900000004",
+    )
+    first = services.daily_digest()
+    assert first >= 1
+    assert services.daily_digest() == 0
+    assert Notification.objects.filter(user=officer, kind="digest").count() == 1

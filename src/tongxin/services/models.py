@@ -169,6 +169,7 @@ class Notification(models.Model):
     )
     text = models.CharField(max_length=300)
     url = models.CharField(max_length=200, blank=True)
+    kind = models.CharField(max_length=20, blank=True)  # "digest" for the daily summary
     created_at = models.DateTimeField(default=timezone.now)
     read_at = models.DateTimeField(null=True, blank=True)
 

@@ -230,9 +230,12 @@ def request_act(
     return request
 
 
-def notify(user, text: str, request: ServiceRequest | None = None) -> Notification:
+def notify(user, text: str, request: ServiceRequest | None = None, kind: str = "") -> Notification:
     return Notification.objects.create(
-        user=user, text=text[:300], url=f"/services/requests/{request.pk}/" if request else ""
+        user=user,
+        text=text[:300],
+        url=f"/services/requests/{request.pk}/" if request else "",
+        kind=kind,
     )
 
 
@@ -371,16 +374,26 @@ def daily_digest() -> int:
     from tongxin.accounts.scoping import scoped
 
     now = timezone.now()
+    start_of_day = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
+    already = set(
+        Notification.objects.filter(kind="digest", created_at__gte=start_of_day).values_list(
+            "user_id", flat=True
+        )
+    )
     sent = 0
     for user in User.objects.filter(is_active=True).prefetch_related("role_grants"):
-        if not user.can("request.read"):
-            continue
+        if user.pk in already or not user.can("request.read"):
+            continue  # one digest a day, however often the job runs
         open_requests = scoped(user, ServiceRequest.objects.filter(status__in=OPEN))
         total = open_requests.count()
         if not total:
             continue
         late = open_requests.filter(due_at__lt=now).count()
-        notify(user, _("今日待办诉求 %(n)d 件，其中超期 %(l)d 件。") % {"n": total, "l": late})
+        notify(
+            user,
+            _("今日待办诉求 %(n)d 件，其中超期 %(l)d 件。") % {"n": total, "l": late},
+            kind="digest",
+        )
         sent += 1
     return sent
 

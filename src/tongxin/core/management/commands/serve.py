@@ -44,7 +44,11 @@ class Command(BaseCommand):
         children = [web, worker, scheduler]
         self.stdout.write(f"同心 serving at http://{host}:{port}/ (task worker pid {worker.pid})")
 
+        asked_to_stop = []
+
         def stop(signum, frame):
+            if signum is not None:
+                asked_to_stop.append(signum)
             for child in children:
                 if child.poll() is None:
                     child.terminate()
@@ -61,5 +65,13 @@ class Command(BaseCommand):
                     child.wait(timeout=15)
                 except subprocess.TimeoutExpired:
                     child.kill()
-        if web.returncode not in (0, -signal.SIGTERM, None):
-            sys.exit(web.returncode)
+        if not asked_to_stop:
+            # A child died on its own: exit non-zero so a supervisor restarts the service.
+            names = ["gunicorn", "db_worker", "scheduler"]
+            dead = [
+                n
+                for n, c in zip(names, children, strict=True)
+                if c.returncode not in (-signal.SIGTERM,)
+            ]
+            self.stderr.write(f"stopped because {', '.join(dead) or 'a process'} exited")
+            sys.exit(1)
