@@ -7,7 +7,7 @@ import subprocess
 import sys
 import time
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 
 class Command(BaseCommand):
@@ -19,6 +19,14 @@ class Command(BaseCommand):
         parser.add_argument("--workers", type=int, default=2)
 
     def handle(self, *args, host, port, workers, **options):
+        from django.core.exceptions import ImproperlyConfigured
+
+        from tongxin.core.keycheck import verify_data_key
+
+        try:
+            verify_data_key()
+        except ImproperlyConfigured as exc:
+            raise CommandError(str(exc)) from exc
         python = sys.executable
         web = subprocess.Popen(  # noqa: S603 - fixed argument list
             [

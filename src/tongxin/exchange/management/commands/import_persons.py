@@ -28,6 +28,14 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, file, source, dry_run, json: bool, **options):
+        from django.core.exceptions import ImproperlyConfigured
+
+        from tongxin.core.keycheck import verify_data_key
+
+        try:
+            verify_data_key()
+        except ImproperlyConfigured as exc:
+            raise CommandError(str(exc)) from exc
         path = Path(file)
         if not path.is_file():
             raise CommandError(f"文件不存在：{file}")

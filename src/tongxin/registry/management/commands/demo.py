@@ -19,6 +19,14 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, persons, seed, if_empty, **options):
+        from django.core.exceptions import ImproperlyConfigured
+
+        from tongxin.core.keycheck import verify_data_key
+
+        try:
+            verify_data_key()
+        except ImproperlyConfigured as exc:
+            raise CommandError(str(exc)) from exc
         if persons < 0:
             raise CommandError("--persons 不能为负数。")
         if if_empty and User.objects.exists():
