@@ -29,3 +29,13 @@ def verify_data_key() -> None:
                 "请设置正确的密钥（或恢复 var/data_key）。"
             )
         )
+
+
+def require_data_key() -> None:
+    """For management commands that write: the same check, as a CommandError."""
+    from django.core.management.base import CommandError
+
+    try:
+        verify_data_key()
+    except ImproperlyConfigured as exc:
+        raise CommandError(str(exc)) from exc

@@ -7,7 +7,7 @@ import subprocess
 import sys
 import time
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 
 
 class Command(BaseCommand):
@@ -19,14 +19,9 @@ class Command(BaseCommand):
         parser.add_argument("--workers", type=int, default=2)
 
     def handle(self, *args, host, port, workers, **options):
-        from django.core.exceptions import ImproperlyConfigured
+        from tongxin.core.keycheck import require_data_key
 
-        from tongxin.core.keycheck import verify_data_key
-
-        try:
-            verify_data_key()
-        except ImproperlyConfigured as exc:
-            raise CommandError(str(exc)) from exc
+        require_data_key()
         python = sys.executable
         web = subprocess.Popen(  # noqa: S603 - fixed argument list
             [

@@ -28,14 +28,9 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, file, source, dry_run, json: bool, **options):
-        from django.core.exceptions import ImproperlyConfigured
+        from tongxin.core.keycheck import require_data_key
 
-        from tongxin.core.keycheck import verify_data_key
-
-        try:
-            verify_data_key()
-        except ImproperlyConfigured as exc:
-            raise CommandError(str(exc)) from exc
+        require_data_key()
         path = Path(file)
         if not path.is_file():
             raise CommandError(f"文件不存在：{file}")

@@ -19,14 +19,9 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, persons, seed, if_empty, **options):
-        from django.core.exceptions import ImproperlyConfigured
+        from tongxin.core.keycheck import require_data_key
 
-        from tongxin.core.keycheck import verify_data_key
-
-        try:
-            verify_data_key()
-        except ImproperlyConfigured as exc:
-            raise CommandError(str(exc)) from exc
+        require_data_key()
         if persons < 0:
             raise CommandError("--persons 不能为负数。")
         if if_empty and User.objects.exists():
