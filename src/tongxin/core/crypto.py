@@ -6,6 +6,7 @@ import base64
 import hashlib
 import hmac
 import os
+from functools import lru_cache
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.conf import settings
@@ -17,12 +18,22 @@ def _key() -> bytes:
     return settings.DATA_KEY
 
 
+@lru_cache(maxsize=4)
+def _cipher(key: bytes) -> AESGCM:
+    return AESGCM(key)
+
+
+@lru_cache(maxsize=16)
+def _subkey(key: bytes, purpose: str) -> bytes:
+    return hashlib.sha256(key + purpose.encode("ascii")).digest()
+
+
 def encrypt(plaintext: str) -> str:
     """Encrypt to text: base64(version | nonce | ciphertext+tag). Empty stays empty."""
     if not plaintext:
         return ""
     nonce = os.urandom(12)
-    sealed = AESGCM(_key()).encrypt(nonce, plaintext.encode("utf-8"), _VERSION)
+    sealed = _cipher(_key()).encrypt(nonce, plaintext.encode("utf-8"), _VERSION)
     return base64.b64encode(_VERSION + nonce + sealed).decode("ascii")
 
 
@@ -31,12 +42,13 @@ def decrypt(token: str) -> str:
         return ""
     raw = base64.b64decode(token)
     version, nonce, sealed = raw[:1], raw[1:13], raw[13:]
-    return AESGCM(_key()).decrypt(nonce, sealed, version).decode("utf-8")
+    return _cipher(_key()).decrypt(nonce, sealed, version).decode("utf-8")
 
 
 def blind_index(value: str, *, purpose: str) -> str:
     """A keyed hash (HMAC-SHA256) so equal values can be found without decrypting."""
     if not value:
         return ""
-    subkey = hashlib.sha256(_key() + purpose.encode("ascii")).digest()
-    return hmac.new(subkey, value.encode("utf-8"), hashlib.sha256).hexdigest()[:40]
+    return hmac.new(_subkey(_key(), purpose), value.encode("utf-8"), hashlib.sha256).hexdigest()[
+        :40
+    ]

@@ -6,6 +6,7 @@ import re
 import time
 import unicodedata
 from datetime import date
+from functools import lru_cache
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
@@ -19,6 +20,15 @@ MIDDLE_DOT = "\u00b7"
 DOT_LOOKALIKES = "\u2022\u30fb\uff0e\u2027\u22c5\u00b7\u2219\u16eb\u318d\uff65"
 CJK = r"\u3400-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
 MOBILE_RE = re.compile(r"^1[3-9]\d{9}$")
+_SPACES_RE = re.compile(r"\s+")
+_LOOKALIKE_RE = re.compile(f"[{DOT_LOOKALIKES}]")
+_CJK_SEPARATOR_RE = re.compile(rf"(?<=[{CJK}])\s*[.\-－—]\s*(?=[{CJK}])")
+_DOT_SPACES_RE = re.compile(rf"\s*{MIDDLE_DOT}\s*")
+_DOUBLE_SEPARATOR_RE = re.compile(f"[{re.escape(MIDDLE_DOT + '.-')}]{{2}}")
+_DIGIT_RE = re.compile(r"\d")
+_CITIZEN_ID_RE = re.compile(r"\d{17}[\dX]")
+_WHITESPACE_RE = re.compile(r"\s")
+_PHONE_JUNK_RE = re.compile(r"[\s\-]")
 
 
 _today_cache: tuple[float, date] = (0.0, date.min)
@@ -46,7 +56,7 @@ def upgrade_legacy_id(number: str) -> str:
 
 def normalise_citizen_id(raw: str) -> str:
     """Strip spaces, upper-case the X, upgrade 15-digit numbers. Validation is separate."""
-    number = re.sub(r"\s", "", raw or "").upper()
+    number = _WHITESPACE_RE.sub("", raw or "").upper()
     if len(number) == 15 and number.isdigit():
         return upgrade_legacy_id(number)
     return number
@@ -54,7 +64,7 @@ def normalise_citizen_id(raw: str) -> str:
 
 def citizen_id_info(number: str) -> tuple[date, str]:
     """Validate an 18-character citizen ID and return (birth date, sex code '1'/'2')."""
-    if not re.fullmatch(r"\d{17}[\dX]", number):
+    if not _CITIZEN_ID_RE.fullmatch(number):
         raise ValidationError(
             _("公民身份号码应为 18 位（最后一位可为 X），或 15 位旧号码。"), code="format"
         )
@@ -83,7 +93,7 @@ def citizen_id_facts(number: str) -> tuple[date, str]:
 
 def validate_citizen_id(raw: str) -> str:
     number = normalise_citizen_id(raw)
-    compact = re.sub(r"\s", "", raw or "")
+    compact = _WHITESPACE_RE.sub("", raw or "")
     if len(compact) == 15 and compact[12:15] in {"996", "997", "998", "999"}:
         raise ValidationError(
             _("15 位号码顺序码为 996–999（百岁老人），升级有歧义，请人工核对 18 位号码。"),
@@ -117,7 +127,7 @@ def validate_document(id_type: str, raw: str) -> str:
         raise ValidationError(_("请填写证件号码。"), code="required")
     if id_type == "citizen_id":
         return validate_citizen_id(raw)
-    number = re.sub(r"\s", "", raw).upper()
+    number = _WHITESPACE_RE.sub("", raw).upper()
     pattern, message = DOCUMENT_PATTERNS[id_type]
     if not pattern.match(number):
         raise ValidationError(_(message), code="format")
@@ -126,29 +136,29 @@ def validate_document(id_type: str, raw: str) -> str:
     return number
 
 
+@lru_cache(maxsize=65536)
 def normalise_name(raw: str) -> str:
     """Apply the 2016 name rule: NFC, trimmed, lookalike dots (and . or - between Chinese
-    parts) become "·", no spaces around the dot."""
+    parts) become "·", no spaces around the dot. (Cached: imports repeat common names.)"""
     name = unicodedata.normalize("NFC", raw or "").strip()
-    name = re.sub(r"\s+", " ", name)
-    name = re.sub(f"[{DOT_LOOKALIKES}]", MIDDLE_DOT, name)
-    name = re.sub(rf"(?<=[{CJK}])\s*[.\-－—]\s*(?=[{CJK}])", MIDDLE_DOT, name)
-    name = re.sub(rf"\s*{MIDDLE_DOT}\s*", MIDDLE_DOT, name)
+    name = _SPACES_RE.sub(" ", name)
+    name = _LOOKALIKE_RE.sub(MIDDLE_DOT, name)
+    name = _CJK_SEPARATOR_RE.sub(MIDDLE_DOT, name)
+    name = _DOT_SPACES_RE.sub(MIDDLE_DOT, name)
     return name
 
 
+@lru_cache(maxsize=65536)
 def validate_name(raw: str) -> str:
+    """The normalised name, or ValidationError (failures are not cached: their message
+    follows the active language)."""
     name = normalise_name(raw)
     if not name:
         raise ValidationError(_("请填写姓名。"), code="required")
     if len(name) > 300:
         raise ValidationError(_("姓名不能超过 300 个字符。"), code="length")
     separators = MIDDLE_DOT + ".-"
-    if (
-        name[0] in separators
-        or name[-1] in separators
-        or re.search(f"[{re.escape(separators)}]{{2}}", name)
-    ):
+    if name[0] in separators or name[-1] in separators or _DOUBLE_SEPARATOR_RE.search(name):
         raise ValidationError(_("姓名中的间隔号“·”只能用在两个部分之间。"), code="dot")
     try:
         name.encode("gb18030")
@@ -156,7 +166,7 @@ def validate_name(raw: str) -> str:
         raise ValidationError(_("姓名含有国家标准 GB 18030 以外的字符。"), code="charset") from None
     if any(unicodedata.category(c).startswith("C") for c in name):
         raise ValidationError(_("姓名含有不可见的控制字符。"), code="control")
-    if re.search(r"\d", name):
+    if _DIGIT_RE.search(name):
         raise ValidationError(_("姓名不能包含数字。"), code="digits")
     # Letters of any script, combining marks, spaces and the middle dot; nothing else.
     odd = [c for c in name if c not in " ·" and unicodedata.category(c)[0] not in "LM"]
@@ -169,7 +179,7 @@ def validate_name(raw: str) -> str:
 
 
 def validate_mobile(raw: str) -> str:
-    phone = re.sub(r"[\s\-]", "", raw or "")
+    phone = _PHONE_JUNK_RE.sub("", raw or "")
     if phone.startswith("+86"):
         phone = phone[3:]
     if not MOBILE_RE.match(phone):

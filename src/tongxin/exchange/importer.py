@@ -13,7 +13,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -37,9 +37,13 @@ from tongxin.registry.validation import clean_person, clean_stay
 
 from .columns import FIELD_LABELS, REQUIRED_FIELDS, STANDARD_MAPPING, normalise_row
 from .models import ImportJob, JobStatus
-from .readers import ReadError, cell_text, open_table
+from .pipeline import PipelineError, parallel_available, prepared_in_child
+from .readers import ReadError, Table, cell_text, open_table
 
 BATCH_SIZE = int(os.environ.get("TONGXIN_IMPORT_BATCH", "5000"))
+# Files at least this large are prepared in a second process (it costs a fork and pays
+# from a few thousand rows on).
+PARALLEL_MIN_BYTES = int(os.environ.get("TONGXIN_IMPORT_PARALLEL_BYTES", str(1 << 20)))
 # Fields a mapped (non-standard) layout must still provide.
 ESSENTIAL_FIELDS = [
     "name",
@@ -80,6 +84,9 @@ class Prepared:
     values: dict[str, Any]
     stay: dict[str, Any]
     id_hash: str
+    # Computed with the row (possibly in the preparation process): ciphertexts, masked
+    # document, phone hash and search keys of a new person.
+    derived: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -156,6 +163,10 @@ class Importer:
         self.now_db = connection.ops.adapt_datetimefield_value(self.now)
         self.reason = _("批量导入：%(source)s") % {"source": job.source}
         self.report_path = Path(job.path).with_suffix(".rejected.csv")
+        try:
+            self.parallel = Path(job.path).stat().st_size >= PARALLEL_MIN_BYTES
+        except OSError:
+            self.parallel = False
 
     # -- rows ------------------------------------------------------------------------------
 
@@ -182,13 +193,23 @@ class Importer:
                 problems
             )
         digest = crypto.blind_index(values["id_number"].upper(), purpose="id_number")
-        return Prepared(number, values, stay_values, digest)
+        phone = values.get("phone", "")
+        derived = {
+            "id_number_enc": crypto.encrypt(values["id_number"]),
+            "id_number_masked": mask_document(values["id_number"]),
+            "phone_enc": crypto.encrypt(phone),
+            "phone_hash": crypto.blind_index(phone, purpose="phone") if phone else "",
+            **search_keys(
+                values["name"], values.get("former_names", ""), values.get("latin_name", "")
+            ),
+        }
+        return Prepared(number, values, stay_values, digest, derived)
 
     # -- writing ---------------------------------------------------------------------------
 
     def _person_row(self, pk: int, p: Prepared) -> dict[str, Any]:
         v = p.values
-        keys = search_keys(v["name"], v.get("former_names", ""), v.get("latin_name", ""))
+        d = p.derived
         stay = p.stay
         return {
             "id": pk,
@@ -203,11 +224,11 @@ class Importer:
             "ethnicity": v["ethnicity"],
             "ethnicity_other": v.get("ethnicity_other", ""),
             "id_type": v.get("id_type") or "citizen_id",
-            "id_number_enc": crypto.encrypt(v["id_number"]),
+            "id_number_enc": d["id_number_enc"],
             "id_number_hash": p.id_hash,
-            "id_number_masked": mask_document(v["id_number"]),
-            "phone_enc": crypto.encrypt(v.get("phone", "")),
-            "phone_hash": crypto.blind_index(v["phone"], purpose="phone") if v.get("phone") else "",
+            "id_number_masked": d["id_number_masked"],
+            "phone_enc": d["phone_enc"],
+            "phone_hash": d["phone_hash"],
             "hukou_code": v.get("hukou_code", ""),
             "hukou_address": v.get("hukou_address", ""),
             "origin_code": v.get("origin_code", ""),
@@ -223,7 +244,10 @@ class Importer:
             "income_band": "",
             "residence_permit_number": "",
             "residence_permit_valid_until": None,
-            **keys,
+            "search_chars": d["search_chars"],
+            "pinyin_full": d["pinyin_full"],
+            "pinyin_initials": d["pinyin_initials"],
+            "latin_key": d["latin_key"],
             "unit_path": stay["grid"].path,
             "present": True,
             "arrival_date": stay["arrival_date"],
@@ -334,10 +358,9 @@ class Importer:
         if "origin_code" in person_changes:
             person_changes["origin_province"] = person_changes["origin_code"][:2]
         if "phone" in present and "phone" in v:
-            new_hash = crypto.blind_index(v["phone"], purpose="phone") if v["phone"] else ""
-            if new_hash != current["phone_hash"]:
-                person_changes["phone_enc"] = crypto.encrypt(v["phone"])
-                person_changes["phone_hash"] = new_hash
+            if p.derived["phone_hash"] != current["phone_hash"]:
+                person_changes["phone_enc"] = p.derived["phone_enc"]
+                person_changes["phone_hash"] = p.derived["phone_hash"]
         stay = p.stay
         open_stay = current["_open_stay"]
         stay_action = None
@@ -487,9 +510,8 @@ class Importer:
             with connection.cursor() as cursor:
                 cursor.execute("PRAGMA cache_size = -131072")
         try:
-            for number, cells in table.rows:
+            for number, prepared, cells in self._prepared_rows(table, columns):
                 last_row = number
-                prepared = self.prepare(number, cells, columns)
                 if prepared is None:
                     continue
                 if number <= resume_after:
@@ -521,7 +543,7 @@ class Importer:
                     batch, rejected, total = [], [], 0
             if batch or rejected or total:
                 self._commit(batch, rejected, total, last_row, present, report, cells_by_row={})
-        except ReadError as exc:
+        except (ReadError, PipelineError) as exc:
             report.close()
             return self._finish(
                 JobStatus.FAILED, _("%(why)s 此前已提交的批次已保存，其余未导入。") % {"why": exc}
@@ -529,6 +551,27 @@ class Importer:
         report.close()
         self._write_xlsx_report(table.headers)
         return self._finish(JobStatus.DONE, "")
+
+    def _prepared_rows(self, table: Table, columns: dict[int, str]) -> Iterator[tuple]:
+        """(row number, Prepared | (row, reason) | None for a blank row, cells), in file
+        order; large files are prepared in a second process while this one writes."""
+        grids = self.grids
+
+        def produce() -> Iterator[tuple]:
+            for number, cells in table.rows:
+                prepared = self.prepare(number, cells, columns)
+                if isinstance(prepared, Prepared):
+                    prepared.stay["grid"] = prepared.stay["grid"].code  # a code pickles fast
+                # The cells go along for the error report (a duplicate is found later).
+                yield number, prepared, cells if prepared is not None else None
+
+        rows = produce()
+        if self.parallel and parallel_available():
+            rows = prepared_in_child(produce)
+        for number, prepared, cells in rows:
+            if isinstance(prepared, Prepared):
+                prepared.stay["grid"] = grids[prepared.stay["grid"]]
+            yield number, prepared, cells
 
     def _commit(self, batch, rejected, total, last_row, present, report, cells_by_row) -> bool:
         """Write one batch and the job's progress together. False if cancel was requested."""
