@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from functools import partial
+from operator import itemgetter
 from typing import Any
 
 from django.db import connection, models
@@ -40,6 +41,9 @@ class Inserter:
         self.model = model
         fields = [f for f in model._meta.concrete_fields if include_pk or not f.primary_key]
         self.columns = [f.column for f in fields]
+        getter = itemgetter(*self.columns)
+        # itemgetter of a single column returns the bare value, not a 1-tuple.
+        self.getter = getter if len(self.columns) > 1 else (lambda row: (getter(row),))
         ops = connection.ops
         self.adapters: dict[str, Any] = {}
         for f in fields:
@@ -58,14 +62,19 @@ class Inserter:
         self.copy_sql = f"COPY {self.table} ({quoted}) FROM STDIN"
 
     def tuples(self, rows: Iterable[dict[str, Any]]) -> list[tuple]:
-        adapters, columns = self.adapters, self.columns
+        """Parameters in column order; keys that are not columns are ignored, missing
+        columns are NULL."""
+        adapters, columns, getter = list(self.adapters.items()), self.columns, self.getter
         out = []
         for row in rows:
-            for column, adapt in adapters.items():
+            for column, adapt in adapters:
                 value = row.get(column)
                 if value is not None and not isinstance(value, str):
                     row[column] = adapt(value)
-            out.append(tuple(row.get(c) for c in columns))
+            try:
+                out.append(getter(row))
+            except KeyError:
+                out.append(tuple(row.get(c) for c in columns))
         return out
 
     def insert(self, rows: list[dict[str, Any]]) -> int:

@@ -401,11 +401,9 @@ class Importer:
             self._stay_row(sid, pid, p.stay)
             for sid, pid, p in zip(stay_ids, person_ids, new, strict=True)
         ]
-        history_fields = {f.attname for f in Person.history.model._meta.concrete_fields}
-        person_history = [
-            self._history({k: v for k, v in r.items() if k in history_fields}, "+") for r in persons
-        ]
-        stay_history = [self._history(dict(r), "+") for r in stays]
+        # The history inserter takes only its own columns from each row.
+        person_history = [self._history(r, "+") for r in persons]
+        stay_history = [self._history(r, "+") for r in stays]
         with FullTextDeferred(person_ids[0], person_ids[-1]):
             self.person_insert.insert(persons)
         self.stay_insert.insert(stays)
@@ -415,8 +413,6 @@ class Importer:
     def _apply_changes(self, changes: list[tuple[Prepared, dict[str, Any], dict]]) -> None:
         if not changes:
             return
-        history_fields = {f.attname for f in Person.history.model._meta.concrete_fields}
-        stay_history_fields = {f.attname for f in Stay.history.model._meta.concrete_fields}
         person_rows, new_stays, closed, corrected = [], [], [], []
         for p, current, change in changes:
             row = {k: v for k, v in current.items() if not k.startswith("_")}
@@ -463,12 +459,7 @@ class Importer:
             - {"id", "created_at", "created_by_id"}
         ]
         update_rows(Person, sorted(columns), person_rows)
-        self.person_history.insert(
-            [
-                self._history({k: v for k, v in r.items() if k in history_fields}, "~")
-                for r in person_rows
-            ]
-        )
+        self.person_history.insert([self._history(r, "~") for r in person_rows])
         stay_changes = closed + corrected
         update_rows(Stay, ["departure_date", "destination", "arrival_date", "reason"], stay_changes)
         ids = allocate_ids(Stay, len(new_stays))
@@ -477,10 +468,7 @@ class Importer:
         ]
         self.stay_insert.insert(inserted)
         self.stay_history.insert(
-            [
-                self._history({k: v for k, v in r.items() if k in stay_history_fields}, "~")
-                for r in stay_changes
-            ]
+            [self._history(r, "~") for r in stay_changes]
             + [self._history(dict(r), "+") for r in inserted]
         )
 
