@@ -487,7 +487,8 @@ class Importer:
         ImportJob.objects.filter(pk=job.pk).update(
             status=JobStatus.RUNNING, started_at=job.started_at or timezone.now(), message=""
         )
-        seen: dict[str, int] = {}
+        # Document hash (as an int: half the memory of its hex text) → first row with it.
+        seen: dict[int, int] = {}
         batch: list[Prepared] = []
         rejected: list[tuple[int, str, list]] = []
         total = 0
@@ -505,21 +506,21 @@ class Importer:
                 if number <= resume_after:
                     # Already committed in an earlier run: only remember its document.
                     if isinstance(prepared, Prepared):
-                        seen.setdefault(prepared.id_hash, number)
+                        seen.setdefault(int(prepared.id_hash, 16), number)
                     continue
                 total += 1
                 if isinstance(prepared, tuple):
                     rejected.append((prepared[0], prepared[1], cells))
-                elif prepared.id_hash in seen:
+                elif (key := int(prepared.id_hash, 16)) in seen:
                     rejected.append(
                         (
                             number,
-                            _("证件号码与第 %(n)d 行重复。") % {"n": seen[prepared.id_hash]},
+                            _("证件号码与第 %(n)d 行重复。") % {"n": seen[key]},
                             cells,
                         )
                     )
                 else:
-                    seen[prepared.id_hash] = number
+                    seen[key] = number
                     batch.append(prepared)
                 if len(batch) + len(rejected) >= BATCH_SIZE:
                     if not self._commit(
