@@ -41,12 +41,14 @@ class TaskForm(forms.Form):
     departments = forms.ModelMultipleChoiceField(
         label=_("承办部门"),
         queryset=Department.objects.none(),
+        to_field_name="code",
         required=False,
         widget=forms.SelectMultiple(attrs={"size": 8}),
     )
     units = UnitMultiple(
         label=_("承办区县、街道"),
         queryset=Unit.objects.none(),
+        to_field_name="code",
         required=False,
         widget=forms.SelectMultiple(attrs={"size": 8}),
     )

@@ -227,7 +227,7 @@ def calendar_root(user, code: str | None) -> Unit | None:
     """The unit whose children the calendar lists: the given code if visible, else the
     user's own unit (the city for those who see everything)."""
     units = visible_units(user).filter(
-        level__in=[Level.CITY, Level.DISTRICT, Level.STREET, Level.COMMUNITY]
+        level__in=[Level.CITY, Level.DISTRICT, Level.STREET, Level.COMMUNITY, Level.GRID]
     )
     if code:
         return units.filter(code=code).first()
@@ -241,13 +241,19 @@ def calendar_root(user, code: str | None) -> Unit | None:
 def completeness(user, root: Unit, months: list[date]) -> Calendar:
     """Units × months: for each child of `root` (each community when `root` is a street),
     how many communities filed, late, as zero reports, and how many disputes they found."""
-    depth = child_path_length(root.path) if root.level != Level.COMMUNITY else len(root.path)
+    depth = (
+        len(root.path)
+        if root.level in (Level.COMMUNITY, Level.GRID)
+        else child_path_length(root.path)
+    )
     communities = Unit.objects.filter(subtree_q(root.path), level=Level.COMMUNITY)
     expected: dict[str, int] = {}
     for path in communities.values_list("path", flat=True):
         expected[path[:depth]] = expected.get(path[:depth], 0) + 1
     if root.level == Level.COMMUNITY:
         children = [root]
+    elif root.level == Level.GRID:
+        children = []
     else:
         children = list(
             Unit.objects.filter(subtree_q(root.path), path__in=list(expected)).order_by("path")
