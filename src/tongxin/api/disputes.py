@@ -80,6 +80,9 @@ class ScreeningReportCreate(serializers.Serializer):
     visits = serializers.IntegerField(min_value=0, required=False, default=0)
     notes = serializers.CharField(required=False, allow_blank=True, default="")
     tendencies = serializers.CharField(required=False, allow_blank=True, default="")
+    filed_at = serializers.DateTimeField(
+        required=False, help_text="when a paper report was handed in (default: now)"
+    )
 
 
 class ScreeningReportViewSet(
@@ -128,6 +131,7 @@ class ScreeningReportViewSet(
                 visits=d["visits"],
                 notes=d["notes"],
                 tendencies=d["tendencies"],
+                filed_at=d.get("filed_at"),
                 http_request=request._request,
             )
         except services.DisputeError as exc:

@@ -16,7 +16,7 @@ from tongxin.geo.models import Level, Unit
 from tongxin.registry.models import Person
 
 from . import services
-from .models import Dispute, ScreeningReport
+from .models import Dispute
 from .selectors import months_back
 
 STREET = "410104001"  # 北下街街道 (registry.demo.STREET)
@@ -192,21 +192,20 @@ def load_demo_disputes(*, seed: int, password: str = "") -> int:
                     unit=community, found_on__gte=month, found_on__lt=services.next_month(month)
                 ).exists()
                 actor = officer if officer.unit_id == community.pk else street_officer
-                report = services.report_file(
+                deadline = services.report_deadline(month)
+                late = rng.random() < 0.1
+                filed_on = (
+                    deadline + timedelta(days=2)
+                    if late
+                    else deadline - timedelta(days=rng.randint(0, 3))
+                )
+                services.report_file(
                     actor=actor,
                     unit=community,
                     period=month,
                     is_zero=not has_disputes,
                     visits=rng.randint(20, 80),
                     notes="入户走访、商户摸排，召开楼院长座谈会。",
-                )
-                late = rng.random() < 0.1
-                filed_on = (
-                    report.deadline + timedelta(days=2)
-                    if late
-                    else report.deadline - timedelta(days=rng.randint(0, 3))
-                )
-                ScreeningReport.objects.filter(pk=report.pk).update(
-                    filed_at=_at(filed_on, 15), late=late
+                    filed_at=_at(filed_on, 15) if filed_on < today else None,
                 )
     return len(created)

@@ -58,6 +58,9 @@ class ScreeningReportForm(forms.Form):
     tendencies = forms.CharField(
         label=_("苗头性、倾向性问题"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
+    filed_on = forms.DateField(
+        label=_("报送日期（补录纸质报告时填写）"), required=False, widget=DATE
+    )
 
     def __init__(self, *args, communities, initial_period=None, **kwargs):
         super().__init__(*args, **kwargs)

@@ -122,10 +122,12 @@ def report_file(
     visits: int = 0,
     notes: str = "",
     tendencies: str = "",
+    filed_at: datetime | None = None,
     http_request=None,
 ) -> ScreeningReport:
     """File a community's report for a month. A zero report says that screening found no
-    dispute; otherwise the month's disputes registered for the community are attached."""
+    dispute; otherwise the month's disputes registered for the community are attached. A
+    paper report entered later keeps the date it was handed in (`filed_at`)."""
     if not actor.can(Cap.SCREENING_FILE):
         raise DisputeError(_("您没有填报月度排查的权限。"))
     if unit.level != Level.COMMUNITY:
@@ -145,6 +147,10 @@ def report_file(
         raise DisputeError(_("本月尚未登记矛盾纠纷：请先登记排查发现的矛盾纠纷，或填报零报告。"))
     deadline = report_deadline(period)
     now = timezone.now()
+    if filed_at is not None:
+        if filed_at > now or timezone.localdate(filed_at) < period:
+            raise DisputeError(_("填报日期应在所报月份开始之后、今天之前。"))
+        now = filed_at
     try:
         with transaction.atomic():
             report = ScreeningReport.objects.create(

@@ -3,7 +3,7 @@ calendar, dispute cases with their steps, incidents, statistics."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 from typing import Any
 
 from django.contrib import messages
@@ -98,6 +98,9 @@ def screening_new(request):
                 visits=d["visits"] or 0,
                 notes=d["notes"],
                 tendencies=d["tendencies"],
+                filed_at=timezone.make_aware(datetime.combine(d["filed_on"], time(12)))
+                if d["filed_on"]
+                else None,
                 http_request=request,
             )
         except services.DisputeError as exc:
