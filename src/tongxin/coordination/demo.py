@@ -280,7 +280,7 @@ def load_demo_coordination(*, seed: int, password: str = "") -> int:
             actor=admin,
             title=f"{today.year}年郑州市—和田地区少数民族流动人口服务管理联席会议",
             kind="origin_destination",
-            date=today - timedelta(days=90),
+            date=max(today - timedelta(days=90), today.replace(month=1, day=1)),
             place="郑州市",
             chair="市民宗局局长",
             agenda="双方通报流动人口服务管理情况，商定信息互通和联合调处机制。",
