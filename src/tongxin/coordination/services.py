@@ -20,7 +20,7 @@ from tongxin.accounts.models import Department, User
 from tongxin.accounts.roles import Cap, Role
 from tongxin.audit.services import Action, audit_record
 from tongxin.core import crypto
-from tongxin.disputes.models import MAJOR_SEVERITIES, Incident, ScreeningReport
+from tongxin.disputes.models import MAJOR_SEVERITIES, Incident, ScreeningReport, ScreeningRule
 from tongxin.disputes.services import next_month, notify, report_deadline, unit_in_scope
 from tongxin.geo.models import Level, Unit, subtree_q
 from tongxin.services.workdays import working_days_between
@@ -618,7 +618,12 @@ def _year_bounds(year: int) -> tuple[date, date]:
 def _screening_rate(unit: Unit, year: int) -> tuple[Decimal | None, str]:
     """Reports filed on time / reports due (months of the year whose deadline has passed)."""
     today = timezone.localdate()
-    months = [date(year, m, 1) for m in range(1, 13) if report_deadline(date(year, m, 1)) < today]
+    rule = ScreeningRule.current()
+    months = [
+        date(year, m, 1)
+        for m in range(1, 13)
+        if rule.required(date(year, m, 1)) and report_deadline(date(year, m, 1), rule) < today
+    ]
     communities = Unit.objects.filter(subtree_q(unit.path), level=Level.COMMUNITY).count()
     due = communities * len(months)
     if not due:

@@ -16,7 +16,7 @@ from tongxin.geo.models import Level, Unit
 from tongxin.registry.models import Person
 
 from . import services
-from .models import Dispute
+from .models import Dispute, ScreeningRule
 from .selectors import months_back
 
 STREET = "410104001"  # 北下街街道 (registry.demo.STREET)
@@ -101,6 +101,11 @@ def load_demo_disputes(*, seed: int, password: str = "") -> int:
     today = timezone.localdate()
     months = months_back(today, 5)[:-1]  # four months before the current one, oldest first
     with transaction.atomic():
+        if not ScreeningRule.objects.exists():
+            # The demo city started using the system four months ago.
+            services.rule_update(
+                actor=None, deadline_working_day=5, reminder_working_days=2, starts_on=months[0]
+            )
         created = []
         for index, back, kind, place, facts, parties, steps in CASES:
             community = communities[index % len(communities)]

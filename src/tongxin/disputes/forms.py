@@ -113,6 +113,9 @@ class DisputeForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["unit"] = unit_field(_("所属社区或街道"), units, required=False)
         self.fields["grid"] = unit_field(_("网格（可不填）"), grids, required=False)
+        for name, queryset in (("unit", units), ("grid", grids)):
+            if queryset.count() == 1:  # a community officer's community, a grid worker's grid
+                self.fields[name].initial = queryset.first().code
         today = timezone.localdate()
         self.fields["found_on"].initial = today
         self.fields["occurred_on"].initial = today
@@ -182,6 +185,8 @@ class IncidentForm(forms.Form):
     def __init__(self, *args, units, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["unit"] = unit_field(_("发生单位"), units)
+        if units.count() == 1:
+            self.fields["unit"].initial = units.first().code
 
 
 class RuleForm(forms.Form):
@@ -190,4 +195,7 @@ class RuleForm(forms.Form):
     )
     reminder_working_days = forms.IntegerField(
         label=_("截止前几个工作日提醒"), min_value=0, max_value=10
+    )
+    starts_on = forms.DateField(
+        label=_("自该月起填报（此前的月份不计缺报）"), required=False, widget=DATE
     )

@@ -84,6 +84,7 @@ class ScreeningRule(models.Model):
         _("截止日期：次月第几个工作日"), default=5
     )
     reminder_working_days = models.PositiveSmallIntegerField(_("截止前几个工作日提醒"), default=2)
+    starts_on = models.DateField(_("自该月起填报"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("月度排查规则")
@@ -94,6 +95,10 @@ class ScreeningRule(models.Model):
     @classmethod
     def current(cls) -> ScreeningRule:
         return cls.objects.filter(pk=1).first() or cls(pk=1)
+
+    def required(self, period: date) -> bool:
+        """Is a report due for this month (months before the system's start are not)?"""
+        return self.starts_on is None or period >= self.starts_on.replace(day=1)
 
 
 class ScreeningReport(models.Model):

@@ -21,6 +21,7 @@ from .models import (
     Incident,
     Kind,
     ScreeningReport,
+    ScreeningRule,
     Status,
     month_start,
 )
@@ -258,7 +259,8 @@ def completeness(user, root: Unit, months: list[date]) -> Calendar:
         children = list(
             Unit.objects.filter(subtree_q(root.path), path__in=list(expected)).order_by("path")
         )
-    deadlines = {m: report_deadline(m) for m in months}
+    rule = ScreeningRule.current()
+    deadlines = {m: report_deadline(m, rule) for m in months}
     cells: dict[tuple[str, date], Cell] = {}
     reports = scoped(
         user,
@@ -279,7 +281,8 @@ def completeness(user, root: Unit, months: list[date]) -> Calendar:
     for child in children:
         row_cells = []
         for month in months:
-            cell = cells.get((child.path, month)) or Cell(month, expected.get(child.path, 0))
+            due = expected.get(child.path, 0) if rule.required(month) else 0
+            cell = cells.get((child.path, month)) or Cell(month, due)
             cell.deadline = deadlines[month]
             if depth != 12:
                 cell.report_id = None

@@ -194,6 +194,8 @@ def screening_reminders(now: datetime | None = None) -> int:
     rule = ScreeningRule.current()
     period = month_start(month_start(today) - timedelta(days=1))
     deadline = report_deadline(period, rule)
+    if not rule.required(period):
+        return 0
     if today > deadline:
         kind = "overdue"
     elif working_days_between(today, deadline) <= rule.reminder_working_days:
@@ -263,8 +265,15 @@ def screening_reminders(now: datetime | None = None) -> int:
 
 @transaction.atomic
 def rule_update(
-    *, actor: User, deadline_working_day: int, reminder_working_days: int, http_request=None
+    *,
+    actor: User | None,
+    deadline_working_day: int,
+    reminder_working_days: int,
+    starts_on: date | None = None,
+    http_request=None,
 ) -> ScreeningRule:
+    """The deadline, the reminders and the first month reports are due (earlier months are
+    not counted as missing: the system was not in use yet)."""
     if not 1 <= deadline_working_day <= 20 or not 0 <= reminder_working_days <= 10:
         raise DisputeError(_("截止日期应为次月第 1 到 20 个工作日，提醒提前 0 到 10 个工作日。"))
     rule, _created = ScreeningRule.objects.update_or_create(
@@ -272,6 +281,7 @@ def rule_update(
         defaults={
             "deadline_working_day": deadline_working_day,
             "reminder_working_days": reminder_working_days,
+            "starts_on": month_start(starts_on) if starts_on else None,
         },
     )
     audit_record(
@@ -279,7 +289,11 @@ def rule_update(
         actor=actor,
         request=http_request,
         obj=rule,
-        detail={"deadline": deadline_working_day, "reminder": reminder_working_days},
+        detail={
+            "deadline": deadline_working_day,
+            "reminder": reminder_working_days,
+            "starts_on": f"{starts_on:%Y-%m}" if starts_on else "",
+        },
     )
     return rule
 

@@ -178,6 +178,7 @@ def screening_rule(request):
         initial={
             "deadline_working_day": rule.deadline_working_day,
             "reminder_working_days": rule.reminder_working_days,
+            "starts_on": rule.starts_on,
         },
     )
     if request.method == "POST" and form.is_valid():
