@@ -139,3 +139,15 @@ def test_statistics_page_for_the_street(client):
         'id="screening-stats"' in page
         and '<th scope="row">2026-03</th><td>6</td><td>0</td>' in page
     )
+
+
+@pytest.mark.django_db
+def test_the_pages_speak_english_too(client):
+    login_as(client, "street_officer")
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    calendar = client.get(reverse("disputes:screening_calendar")).content.decode()
+    assert "Monthly screening reports of" in calendar and "Not filed" in calendar
+    cases = client.get(reverse("disputes:dispute_list")).content.decode()
+    assert "Dispute cases" in cases and "Record a dispute" in cases
+    tasks = client.get(reverse("coordination:task_list")).content.decode()
+    assert "Supervision tasks" in tasks
