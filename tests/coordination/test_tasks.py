@@ -301,3 +301,24 @@ def test_a_veto_by_hand_with_its_reason_and_lifted():
     services.assessment_score(actor=office, assessment=assessment, scores={}, veto_reason="")
     assert (assessment.veto, assessment.veto_reason) == (False, "")
     assert SupervisionTask.objects.filter(unit__code=STREET).count() == 0
+
+
+@pytest.mark.django_db
+def test_task_lists_take_the_same_queries_for_one_task_or_many(
+    client, django_assert_max_num_queries
+):
+    office = User.objects.get(username="district_officer")
+    police, _liaison = district_police()
+    street_officer()
+    for n in range(12):
+        new_task(
+            office,
+            [services.Assignee(department=police), services.Assignee(unit=unit(STREET))],
+            title=f"事项{n}",
+        )
+    for username in ("district_officer", "dpolice", "xidajie"):
+        login_as(client, username)
+        with django_assert_max_num_queries(14):
+            assert client.get(reverse("coordination:task_list")).status_code == 200
+        with django_assert_max_num_queries(12):
+            assert client.get(reverse("api:tasks-list")).status_code == 200

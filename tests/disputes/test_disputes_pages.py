@@ -151,3 +151,19 @@ def test_the_pages_speak_english_too(client):
     assert "Dispute cases" in cases and "Record a dispute" in cases
     tasks = client.get(reverse("coordination:task_list")).content.decode()
     assert "Supervision tasks" in tasks
+
+
+@pytest.mark.django_db
+def test_dispute_and_report_lists_take_a_fixed_number_of_queries(
+    client, django_assert_max_num_queries
+):
+    officer = community_officer(1)
+    for day in range(1, 21):
+        dispute(officer, COMMUNITIES[0], found_on=date(2026, 3, day))
+    login_as(client, "community_1")
+    with django_assert_max_num_queries(12):
+        assert client.get(reverse("disputes:dispute_list")).status_code == 200
+    with django_assert_max_num_queries(12):
+        assert client.get(reverse("api:disputes-list")).status_code == 200
+    with django_assert_max_num_queries(12):
+        assert client.get(reverse("disputes:screening_list")).status_code == 200

@@ -90,8 +90,10 @@ class TaskSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(AssignmentSerializer(many=True))
     def get_assignments(self, obj):
-        user = self.context["request"].user
-        return AssignmentSerializer(selectors.visible_assignments(user, obj), many=True).data
+        visible = self.context.get("assignments")
+        if visible is None:  # one task: its own query
+            visible = selectors.assignments_for(self.context["request"].user, [obj])
+        return AssignmentSerializer(visible.get(obj.pk, []), many=True).data
 
 
 class TaskCreate(serializers.Serializer):
@@ -131,6 +133,14 @@ class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
 
     def get_object(self):
         return selectors.task_or_404(self.request.user, self.kwargs["pk"])
+
+    def list(self, request, *args, **kwargs):
+        page = self.paginate_queryset(self.get_queryset())
+        tasks = list(page if page is not None else self.get_queryset())
+        context = self.get_serializer_context()
+        context["assignments"] = selectors.assignments_for(request.user, tasks)
+        data = TaskSerializer(tasks, many=True, context=context).data
+        return self.get_paginated_response(data) if page is not None else Response(data)
 
     @extend_schema(request=TaskCreate, responses={201: TaskSerializer})
     def create(self, request):

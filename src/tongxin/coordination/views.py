@@ -91,10 +91,10 @@ def task_list(request):
     tasks = selectors.task_list_for(request.user, request.GET).order_by("-created_at", "-pk")
     page = Paginator(tasks, 50).get_page(request.GET.get("page"))
     today = timezone.localdate()
+    visible = selectors.assignments_for(request.user, list(page))
     for task in page:
-        assignees = list(selectors.visible_assignments(request.user, task))
-        task.assignees = assignees  # type: ignore[attr-defined]
-        task.late = any(a.overdue for a in assignees)  # type: ignore[attr-defined]
+        task.assignees = visible[task.pk]  # type: ignore[attr-defined]
+        task.late = any(a.overdue for a in visible[task.pk])  # type: ignore[attr-defined]
     return render(
         request,
         "coordination/task_list.html",
