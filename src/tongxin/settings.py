@@ -230,6 +230,15 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
     "SCHEMA_PATH_PREFIX": "/api/v1",
+    # Choice sets that share a field name ("kind", "result", "source") across apps.
+    "ENUM_NAME_OVERRIDES": {
+        "DisputeKindEnum": "tongxin.disputes.models.Kind",
+        "DisputeResultEnum": "tongxin.disputes.models.Result",
+        "DisputeSourceEnum": "tongxin.disputes.models.Source",
+        "TaskKindEnum": "tongxin.coordination.models.TaskKind",
+        "MeetingKindEnum": "tongxin.coordination.models.MeetingKind",
+        "FindingResultEnum": "tongxin.coordination.models.FindingResult",
+    },
 }
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
