@@ -172,7 +172,7 @@ def document_of_dispute() -> int:
     from tongxin.disputes.models import Dispute
     from tongxin.disputes.services import document_add
 
-    dispute = Dispute.objects.filter(unit__code=DEMO_COMMUNITY, grid=None).order_by("pk").first()
+    dispute = Dispute.objects.get(pk=dispute_of_community())
     return document_add(
         actor=User.objects.get(username="community_officer"),
         dispute=dispute,

@@ -122,3 +122,20 @@ def test_the_annual_origin_destination_meeting_is_noted_when_missing(client):
     )
     page = client.get(reverse("coordination:meeting_list")).content.decode()
     assert "郑州市本年度尚未召开输出地与输入地联席会议（每年一次）。" in page
+
+
+@pytest.mark.django_db
+def test_an_office_records_only_its_own_meetings_and_notices():
+    district = User.objects.get(username="district_officer")
+    city_meeting = JointMeeting.objects.get(kind="regular", unit__code="410100")
+    with pytest.raises(services.CoordinationError, match="不在您的管理范围内"):
+        services.meeting_record(actor=district, meeting=city_meeting, minutes="改", present={})
+    with pytest.raises(services.CoordinationError, match="不在您的管理范围内"):
+        services.decision_add(actor=district, meeting=city_meeting, text="区里加一条")
+    from tongxin.coordination.models import CirculationNotice
+
+    notice = CirculationNotice.objects.get(unit__code="410100")
+    with pytest.raises(services.CoordinationError, match="不在您的管理范围内"):
+        services.notice_update(actor=district, notice=notice, title="改", number="x", body="y")
+    city_meeting.refresh_from_db()
+    assert city_meeting.minutes.startswith("会议听取了各成员单位工作汇报")

@@ -88,6 +88,15 @@ def _office(actor: User) -> Unit:
     return actor.unit
 
 
+def _office_of(actor: User, unit: Unit) -> Unit:
+    """The actor manages coordination and `unit` (the office of a notice, assessment or
+    meeting) is within the actor's scope."""
+    office = _office(actor)
+    if not unit_in_scope(actor, unit):
+        raise CoordinationError(_("该单位不在您的管理范围内。"))
+    return office
+
+
 def task_url(task: SupervisionTask) -> str:
     return f"/coordination/tasks/{task.pk}/"
 
@@ -464,6 +473,8 @@ def _notice_rows(office: Unit, period_from: date, period_to: date) -> list[dict]
                 "task": a.task.number,
                 "title": a.task.title,
                 "assignee": a.assignee_name,
+                "department": a.department.code if a.department else "",
+                "unit": a.unit.code if a.unit else "",
                 "due_date": f"{a.due_date:%Y-%m-%d}",
                 "state": state,
                 "overdue_days": max((today - a.due_date).days, 0) if state == "overdue" else 0,
@@ -562,7 +573,7 @@ def notice_update(
     body: str,
     http_request=None,
 ) -> CirculationNotice:
-    _office(actor)
+    _office_of(actor, notice.unit)
     if not title.strip() or not body.strip():
         raise CoordinationError(_("请填写标题和正文。"))
     if not CirculationNotice.objects.filter(pk=notice.pk, status=NoticeStatus.DRAFT).update(
@@ -576,7 +587,8 @@ def notice_update(
 
 @transaction.atomic
 def notice_issue(*, actor: User, notice: CirculationNotice, http_request=None) -> CirculationNotice:
-    office = _office(actor)
+    _office_of(actor, notice.unit)
+    office = notice.unit
     if not notice.number.strip():
         raise CoordinationError(_("印发前请填写文号。"))
     if not CirculationNotice.objects.filter(pk=notice.pk, status=NoticeStatus.DRAFT).update(
@@ -586,11 +598,10 @@ def notice_issue(*, actor: User, notice: CirculationNotice, http_request=None) -
     audit_record(
         action=Action.UPDATE, actor=actor, request=http_request, obj=notice, detail={"issued": True}
     )
-    names = {r["assignee"] for r in notice.rows}
-    departments = Department.objects.filter(name__in=names).filter(
-        Q(unit__path__startswith=office.path) | Q(unit=office)
+    departments = Department.objects.filter(
+        code__in={r.get("department") for r in notice.rows} - {"", None}
     )
-    units = Unit.objects.filter(subtree_q(office.path), name__in=names, level__in=ASSIGNEE_LEVELS)
+    units = Unit.objects.filter(code__in={r.get("unit") for r in notice.rows} - {"", None})
     recipients = list(
         User.objects.filter(
             Q(department__in=departments, role_grants__role=Role.DEPARTMENT_LIAISON)
@@ -790,7 +801,7 @@ def assessment_score(
     """Scores per criterion (within 0..the criterion's points) and, optionally, a veto on
     grounds the data does not show (with its reason). A veto from a major incident in the
     data cannot be lifted by hand."""
-    _office(actor)
+    _office_of(actor, assessment.unit)
     if assessment.status != AssessmentStatus.DRAFT:
         raise CoordinationError(_("已定档的考核不能修改。"))
     for score in assessment.scores.select_related("criterion"):
@@ -818,7 +829,7 @@ def assessment_score(
 
 @transaction.atomic
 def assessment_finalize(*, actor: User, assessment: Assessment, http_request=None) -> Assessment:
-    _office(actor)
+    _office_of(actor, assessment.unit)
     _recompute(assessment)
     if not Assessment.objects.filter(pk=assessment.pk, status=AssessmentStatus.DRAFT).update(
         status=AssessmentStatus.FINAL, finalized_at=timezone.now()
@@ -1069,7 +1080,7 @@ def meeting_record(
 ) -> JointMeeting:
     """After the meeting: who came for each invited department (`present` maps attendance
     ids to the attendee's name), other attendees, and the minutes."""
-    _office(actor)
+    _office_of(actor, meeting.unit)
     if meeting.date > timezone.localdate():
         raise CoordinationError(_("会议尚未召开，不能记录纪要。"))
     if not minutes.strip():
@@ -1100,7 +1111,7 @@ def meeting_record(
 def decision_add(
     *, actor: User, meeting: JointMeeting, text: str, http_request=None
 ) -> MeetingDecision:
-    _office(actor)
+    _office_of(actor, meeting.unit)
     if not text.strip():
         raise CoordinationError(_("请填写议定事项。"))
     decision = MeetingDecision.objects.create(meeting=meeting, text=text.strip())
@@ -1117,9 +1128,10 @@ def decision_to_task(
     http_request=None,
 ) -> SupervisionTask:
     """A decision becomes an action item: a task assigned and tracked like any other."""
+    meeting = decision.meeting
+    _office_of(actor, meeting.unit)
     if hasattr(decision, "task"):
         raise CoordinationError(_("该议定事项已转为督办事项。"))
-    meeting = decision.meeting
     return task_create(
         actor=actor,
         title=decision.text.splitlines()[0][:200],
