@@ -198,3 +198,72 @@ def test_recording_an_inspection_on_the_page(client):
     assert client.get(response["Location"]).status_code == 200  # the school's department
     login_as(client, "police_liaison")
     assert client.get(response["Location"]).status_code == 404
+
+
+@pytest.mark.django_db
+def test_checklists_are_configuration(client):
+    office, _liaison, school = setup_window()
+    general = ChecklistTemplate.objects.get(code="window_general")
+    first = general.items.order_by("order").first()
+    login_as(client, "district_officer")
+    url = reverse("coordination:checklists")
+    client.post(
+        url,
+        {
+            "template": general.pk,
+            "action": "add",
+            "topic": "language",
+            "text": "有维吾尔语服务指南",
+        },
+    )
+    client.post(url, {"template": general.pk, "action": "toggle", "item": first.pk})
+    step2 = client.get(
+        reverse("coordination:inspection_new"), {"window_unit": school.pk, "template": general.pk}
+    ).content.decode()
+    assert "有维吾尔语服务指南" in step2 and first.text not in step2
+    login_as(client, "street_officer")
+    assert (
+        client.post(url, {"template": general.pk, "action": "add", "text": "x"}).status_code == 403
+    )
+    assert general.items.count() == 5
+
+
+@pytest.mark.django_db
+def test_assessment_criteria_are_configuration(client):
+    from tongxin.coordination.models import AssessmentCriterion
+
+    login_as(client, "district_officer")
+    criteria = list(AssessmentCriterion.objects.all())
+    data = {
+        "form-TOTAL_FORMS": str(len(criteria) + 1),
+        "form-INITIAL_FORMS": str(len(criteria)),
+        "form-MIN_NUM_FORMS": "0",
+        "form-MAX_NUM_FORMS": "1000",
+    }
+    for i, c in enumerate(criteria):
+        data |= {
+            f"form-{i}-id": str(c.pk),
+            f"form-{i}-name": c.name,
+            f"form-{i}-max_score": str(c.max_score),
+            f"form-{i}-metric": c.metric,
+            f"form-{i}-order": str(c.order),
+        }
+        if c.is_veto:
+            data[f"form-{i}-is_veto"] = "on"
+        if c.active:
+            data[f"form-{i}-active"] = "on"
+    n = len(criteria)
+    data |= {
+        f"form-{n}-name": "志愿服务队伍建设",
+        f"form-{n}-max_score": "5",
+        f"form-{n}-metric": "manual",
+        f"form-{n}-order": "9",
+        f"form-{n}-active": "on",
+    }
+    response = client.post(reverse("coordination:criteria"), data)
+    assert response.status_code == 302
+    added = AssessmentCriterion.objects.get(name="志愿服务队伍建设")
+    assert added.code == "custom7" and added.max_score == 5
+    office = User.objects.get(username="district_officer")
+    assessment = services.assessment_open(actor=office, year=2024, unit=unit(STREET))
+    assert assessment.scores.filter(criterion=added).exists()

@@ -58,6 +58,7 @@ from .models import (
     TaskKind,
     TaskProgress,
     TaskStatus,
+    Topic,
     WindowUnit,
 )
 
@@ -848,7 +849,17 @@ def assessment_finalize(*, actor: User, assessment: Assessment, http_request=Non
 
 @transaction.atomic
 def criteria_save(*, actor: User, formset, http_request=None) -> int:
+    """Save edited and new criteria (configuration); a new one gets a code of its own."""
+    _office(actor)
     changed = [form.instance for form in formset.forms if form.has_changed()]
+    taken = set(AssessmentCriterion.objects.values_list("code", flat=True))
+    for criterion in changed:
+        if not criterion.code:
+            n = len(taken) + 1
+            while f"custom{n}" in taken:
+                n += 1
+            criterion.code = f"custom{n}"
+            taken.add(criterion.code)
     formset.save()
     for criterion in changed:
         audit_record(
@@ -862,6 +873,46 @@ def criteria_save(*, actor: User, formset, http_request=None) -> int:
 
 
 # --- inspections -------------------------------------------------------------------------
+
+
+@transaction.atomic
+def checklist_change(
+    *,
+    actor: User,
+    template: ChecklistTemplate,
+    step: str,
+    item: ChecklistItem | None = None,
+    topic: str = "",
+    text: str = "",
+    http_request=None,
+) -> ChecklistTemplate:
+    """Checklists are configuration: add an item (`add`), switch an item (`toggle`) or the
+    whole list (`toggle_template`) on or off. Inspections keep the texts they were made with."""
+    _inspector(actor)
+    if step == "add":
+        if not text.strip():
+            raise CoordinationError(_("请填写检查内容。"))
+        item = ChecklistItem.objects.create(
+            template=template,
+            order=template.items.count() + 1,
+            topic=topic if topic in Topic.values else Topic.OTHER,
+            text=text.strip()[:300],
+        )
+    elif step == "toggle" and item is not None and item.template_id == template.pk:
+        ChecklistItem.objects.filter(pk=item.pk).update(active=not item.active)
+    elif step == "toggle_template":
+        ChecklistTemplate.objects.filter(pk=template.pk).update(active=not template.active)
+    else:
+        raise CoordinationError(_("未知的操作。"))
+    audit_record(
+        action=Action.UPDATE,
+        actor=actor,
+        request=http_request,
+        obj=template,
+        detail={"step": step, "item": item.pk if item else None},
+    )
+    template.refresh_from_db()
+    return template
 
 
 def _inspector(actor: User) -> None:

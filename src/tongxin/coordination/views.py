@@ -404,9 +404,6 @@ def criteria(request):
     formset_class: Any = modelformset_factory(AssessmentCriterion, form=CriterionForm, extra=1)
     formset = formset_class(request.POST or None, queryset=AssessmentCriterion.objects.all())
     if request.method == "POST" and formset.is_valid():
-        for form in formset.extra_forms:
-            if form.has_changed() and not form.instance.code:
-                form.instance.code = f"custom{AssessmentCriterion.objects.count() + 1}"
         changed = services.criteria_save(actor=request.user, formset=formset, http_request=request)
         _ok(request, _("已保存 %(n)d 项考核指标。") % {"n": changed})
         return redirect("coordination:criteria")
@@ -564,30 +561,22 @@ def checklists(request):
     """Checklists are configuration: add an item, switch items or lists on and off."""
     if request.method == "POST":
         template = ChecklistTemplate.objects.filter(pk=request.POST.get("template")).first()
-        action = request.POST.get("action")
         if template is None:
             raise Http404
-        if action == "add" and request.POST.get("text", "").strip():
-            ChecklistItem.objects.create(
+        try:
+            services.checklist_change(
+                actor=request.user,
                 template=template,
-                order=template.items.count() + 1,
-                topic=request.POST.get("topic")
-                if request.POST.get("topic") in Topic.values
-                else Topic.OTHER,
-                text=request.POST["text"].strip()[:300],
+                step=request.POST.get("action", ""),
+                item=template.items.filter(pk=request.POST.get("item") or 0).first(),
+                topic=request.POST.get("topic", ""),
+                text=request.POST.get("text", ""),
+                http_request=request,
             )
-        elif action == "toggle":
-            item = template.items.filter(pk=request.POST.get("item")).first()
-            if item is not None:
-                item.active = not item.active
-                item.save(update_fields=["active"])
-        elif action == "toggle_template":
-            template.active = not template.active
-            template.save(update_fields=["active"])
-        from tongxin.audit.services import Action, audit_record
-
-        audit_record(action=Action.UPDATE, request=request, obj=template, detail={"step": action})
-        _ok(request, _("已保存。"))
+        except services.CoordinationError as exc:
+            messages.error(request, str(exc))
+        else:
+            _ok(request, _("已保存。"))
         return redirect("coordination:checklists")
     return render(
         request,
