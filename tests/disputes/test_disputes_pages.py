@@ -167,3 +167,26 @@ def test_dispute_and_report_lists_take_a_fixed_number_of_queries(
         assert client.get(reverse("api:disputes-list")).status_code == 200
     with django_assert_max_num_queries(12):
         assert client.get(reverse("disputes:screening_list")).status_code == 200
+
+
+@pytest.mark.django_db
+def test_a_refused_step_keeps_what_was_typed(client):
+    officer = community_officer(1)
+    case = dispute(officer, COMMUNITIES[0])
+    login_as(client, "community_1")
+    url = reverse("disputes:dispute_detail", args=[case.pk])
+    response = client.post(
+        url,
+        {
+            "action": "session",
+            "held_on": "2999-01-01",
+            "mediators": "人民调解员",
+            "outcome": "双方各让一步，约定下周再谈。",
+        },
+    )
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "调解日期应在纠纷发生之后、今天之前。" in page
+    assert 'name="mediators" value="人民调解员"' in page
+    assert ">双方各让一步，约定下周再谈。</textarea>" in page
+    assert case.sessions.count() == 0

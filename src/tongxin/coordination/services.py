@@ -21,7 +21,7 @@ from tongxin.accounts.roles import Cap, Role
 from tongxin.audit.services import Action, audit_record
 from tongxin.core import crypto
 from tongxin.disputes.models import MAJOR_SEVERITIES, Incident, ScreeningReport, ScreeningRule
-from tongxin.disputes.services import next_month, notify, report_deadline, unit_in_scope
+from tongxin.disputes.services import next_number, notify, report_deadline, unit_in_scope
 from tongxin.geo.models import Level, Unit, subtree_q
 from tongxin.services.workdays import working_days_between
 
@@ -69,16 +69,6 @@ DUE_SOON_WORKING_DAYS = 2
 
 class CoordinationError(Exception):
     """A rule was broken; the message is for the user."""
-
-
-def _next_number(model, prefix: str, digits: int = 4) -> str:
-    last = (
-        model.objects.filter(number__startswith=prefix)
-        .order_by("-number")
-        .values_list("number", flat=True)
-        .first()
-    )
-    return f"{prefix}{int(last[-digits:]) + 1 if last else 1:0{digits}d}"
 
 
 def _office(actor: User) -> Unit:
@@ -216,7 +206,7 @@ def task_create(
     try:
         with transaction.atomic():
             task = SupervisionTask.objects.create(
-                number=_next_number(SupervisionTask, f"DB{timezone.localdate():%Y%m}"),
+                number=next_number(SupervisionTask, f"DB{timezone.localdate():%Y%m}"),
                 kind=kind,
                 title=title.strip()[:200],
                 description=description.strip(),
@@ -1002,7 +992,7 @@ def inspection_record(
     ).update(status=InspectionStatus.REINSPECTED):
         raise CoordinationError(_("只能复查限期整改中的检查。"))
     inspection = Inspection.objects.create(
-        number=_next_number(Inspection, f"JC{inspected_on:%Y%m}"),
+        number=next_number(Inspection, f"JC{inspected_on:%Y%m}"),
         window_unit=window_unit,
         template=template,
         previous=previous,
@@ -1422,6 +1412,3 @@ def coordination_alerts(now: datetime | None = None) -> dict[str, int]:
         "rectification": rectification_alerts(now),
         "meetings": meeting_alerts(now),
     }
-
-
-__all__ = ["CoordinationError", "next_month"]

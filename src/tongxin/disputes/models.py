@@ -9,7 +9,7 @@ Nothing here scores or lists people: the risk level is the dispute's, not a pers
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from django.conf import settings
 from django.db import models
@@ -74,6 +74,11 @@ class EthnicReview(models.TextChoices):
 
 def month_start(day: date) -> date:
     return day.replace(day=1)
+
+
+def last_month(day: date) -> date:
+    """The first day of the month before `day`'s."""
+    return month_start(month_start(day) - timedelta(days=1))
 
 
 class ScreeningRule(models.Model):

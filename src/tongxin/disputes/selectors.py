@@ -25,7 +25,7 @@ from .models import (
     Status,
     month_start,
 )
-from .services import next_month, report_deadline
+from .services import next_month, report_deadline, units_in_scope
 
 
 def parse_month(value: str | None) -> date | None:
@@ -165,14 +165,7 @@ def fileable_communities(user) -> QuerySet[Unit]:
     """Communities the user may file a screening report for."""
     if not user.can(Cap.SCREENING_FILE):
         return Unit.objects.none()
-    units = Unit.objects.filter(level=Level.COMMUNITY)
-    if user.data_scope == "all":
-        return units
-    if user.unit is None:
-        return units.none()
-    if user.data_scope == "subtree":
-        return units.filter(subtree_q(user.unit.path))
-    return units.filter(pk=user.unit_id)
+    return units_in_scope(user, [Level.COMMUNITY])
 
 
 # --- the completeness calendar ------------------------------------------------------------

@@ -36,6 +36,7 @@ from .models import (
     ScreeningReport,
     ScreeningRule,
     Status,
+    last_month,
     month_start,
 )
 
@@ -52,8 +53,21 @@ class DisputeError(Exception):
 # --- helpers ---------------------------------------------------------------------------
 
 
+def units_in_scope(user: User, levels) -> QuerySet[Unit]:
+    """The units of these levels a user may record something for (the write side of the data
+    scope: everything, the user's subtree, or the user's own unit)."""
+    units = Unit.objects.filter(level__in=levels)
+    if user.data_scope == DataScope.ALL:
+        return units
+    if user.unit is None:
+        return units.none()
+    if user.data_scope == DataScope.SUBTREE:
+        return units.filter(subtree_q(user.unit.path))
+    return units.filter(pk=user.unit.pk)
+
+
 def unit_in_scope(user: User, unit: Unit) -> bool:
-    """May this user record something for this unit (the write-side of the data scope)?"""
+    """May this user record something for this unit?"""
     if user.data_scope == DataScope.ALL:
         return True
     if user.unit is None:
@@ -74,7 +88,8 @@ def report_deadline(period: date, rule: ScreeningRule | None = None) -> date:
     return add_working_days(last_day, rule.deadline_working_day)
 
 
-def _next_number(model, prefix: str) -> str:
+def next_number(model, prefix: str) -> str:
+    """The next `prefix` + 4-digit serial of `model.number` (e.g. JF2026030001)."""
     last = (
         model.objects.filter(number__startswith=prefix)
         .order_by("-number")
@@ -192,7 +207,7 @@ def screening_reminders(now: datetime | None = None) -> int:
     often as you like. Returns the number of notifications sent."""
     today = timezone.localdate(now)
     rule = ScreeningRule.current()
-    period = month_start(month_start(today) - timedelta(days=1))
+    period = last_month(today)
     deadline = report_deadline(period, rule)
     if not rule.required(period):
         return 0
@@ -412,7 +427,7 @@ def dispute_create(
         else None
     )
     dispute = Dispute.objects.create(
-        number=_next_number(Dispute, f"JF{found_on:%Y%m}"),
+        number=next_number(Dispute, f"JF{found_on:%Y%m}"),
         unit=unit,
         grid=grid,
         unit_path=target.path,
@@ -802,7 +817,7 @@ def incident_report(
         raise DisputeError(_("该纠纷已升级为突发事件。"))
     local = timezone.localtime(occurred_at)
     incident = Incident.objects.create(
-        number=_next_number(Incident, f"SJ{local:%Y%m}"),
+        number=next_number(Incident, f"SJ{local:%Y%m}"),
         unit=unit,
         unit_path=unit.path,
         dispute=dispute,

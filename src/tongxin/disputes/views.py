@@ -17,7 +17,7 @@ from tongxin.accounts.decorators import capability_required
 from tongxin.accounts.roles import Cap
 from tongxin.accounts.scoping import get_scoped_or_404, scoped
 from tongxin.audit.services import Action, audit_record
-from tongxin.geo.models import Level, Unit, subtree_q
+from tongxin.geo.models import Level, subtree_q
 from tongxin.registry.models import Person
 from tongxin.registry.services import find_by_document
 
@@ -48,6 +48,7 @@ from .models import (
     ScreeningRule,
     Severity,
     Status,
+    last_month,
     month_start,
 )
 
@@ -73,7 +74,7 @@ def screening_list(request):
 def _default_period(communities) -> str:
     """Last month while the only community has not filed it, else this month."""
     today = timezone.localdate()
-    last = month_start(month_start(today) - timedelta(days=1))
+    last = last_month(today)
     if communities.count() == 1:
         if not ScreeningReport.objects.filter(unit=communities.first(), period=last).exists():
             return f"{last:%Y-%m}"
@@ -190,7 +191,7 @@ def screening_rule(request):
             messages.success(request, _("已保存月度排查规则。"))
             return redirect("disputes:screening_rule")
     today = timezone.localdate()
-    last = month_start(month_start(today) - timedelta(days=1))
+    last = last_month(today)
     return render(
         request,
         "disputes/rule.html",
@@ -199,17 +200,6 @@ def screening_rule(request):
 
 
 # --- dispute cases -----------------------------------------------------------------------
-
-
-def _scope_units(user, levels):
-    units = Unit.objects.filter(level__in=levels)
-    if user.data_scope == "all":
-        return units
-    if user.unit is None:
-        return units.none()
-    if user.data_scope == "subtree":
-        return units.filter(subtree_q(user.unit.path))
-    return units.filter(pk=user.unit_id)
 
 
 @capability_required(Cap.DISPUTE_READ)
@@ -261,8 +251,8 @@ def _party(request, form: PartyFields, *, required: bool) -> services.PartyInput
 @capability_required(Cap.DISPUTE_WRITE)
 def dispute_new(request):
     user = request.user
-    units = _scope_units(user, [Level.COMMUNITY, Level.STREET, Level.DISTRICT])
-    grids = _scope_units(user, [Level.GRID])
+    units = services.units_in_scope(user, [Level.COMMUNITY, Level.STREET, Level.DISTRICT])
+    grids = services.units_in_scope(user, [Level.GRID])
     form = DisputeForm(request.POST or None, units=units, grids=grids)
     first = PartyFields(request.POST or None, prefix="p1", initial={"role": PartyRole.APPLICANT})
     second = PartyFields(request.POST or None, prefix="p2", initial={"role": PartyRole.RESPONDENT})
@@ -390,14 +380,18 @@ def _act(request, dispute: Dispute) -> str:
 @capability_required(Cap.DISPUTE_READ)
 def dispute_detail(request, pk: int):
     dispute = _dispute_or_404(request, pk)
+    typed: dict = {}
     if request.method == "POST":
         try:
             message = _act(request, dispute)
         except services.DisputeError as exc:
+            # Shown again with what was typed, so nothing has to be entered twice.
             messages.error(request, str(exc))
+            typed = request.POST
+            dispute = _dispute_or_404(request, pk)
         else:
             messages.success(request, message)
-        return redirect("disputes:dispute_detail", pk=dispute.pk)
+            return redirect("disputes:dispute_detail", pk=dispute.pk)
     audit_record(action=Action.READ, request=request, obj=dispute, purpose=_("查看矛盾纠纷"))
     user = request.user
     incident = Incident.objects.filter(dispute=dispute).first()
@@ -423,6 +417,8 @@ def dispute_detail(request, pk: int):
             "roles": PartyRole.choices,
             "severities": Severity.choices,
             "today": timezone.localdate(),
+            "typed": typed,
+            "typed_action": typed.get("action", "") if typed else "",
         },
     )
 
@@ -481,7 +477,7 @@ def incident_list(request):
 
 @capability_required(Cap.DISPUTE_WRITE)
 def incident_new(request):
-    units = _scope_units(request.user, [Level.DISTRICT, Level.STREET, Level.COMMUNITY])
+    units = services.units_in_scope(request.user, [Level.DISTRICT, Level.STREET, Level.COMMUNITY])
     form = IncidentForm(request.POST or None, units=units)
     if request.method == "POST" and form.is_valid():
         try:

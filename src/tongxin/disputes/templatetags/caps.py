@@ -27,3 +27,9 @@ def rate(value) -> str:
 @register.filter
 def days(value) -> str:
     return "—" if value is None else f"{value:.1f}"
+
+
+@register.filter
+def get(mapping, key: str):
+    """`typed|get:"party-name"`: a value whose key is not a valid template name."""
+    return mapping.get(key, "") if hasattr(mapping, "get") else ""
