@@ -31,6 +31,7 @@ PERSONAS = [
     "sysadmin",
     "secadmin",
     "auditor",
+    "origin_liaison",
 ]
 
 

@@ -51,6 +51,33 @@ DASHBOARD_READERS = REQUEST_HANDLERS | {"leader"}
 # A request received by the street officer belongs to the street (not yet referred anywhere).
 REQUEST_VIEWERS = {"city_admin", "district_officer", "street_officer"}
 DEMO_COMMUNITY = "410104001001"
+# Screening and mediation (disputes app): where disputes arise, the community and below.
+DISPUTE_READERS = {
+    "city_admin",
+    "district_officer",
+    "street_officer",
+    "community_officer",
+    "grid_worker_a",
+    "grid_worker_b",
+}
+DISPUTE_WRITERS = DISPUTE_READERS
+SCREENING_FILERS = DISPUTE_READERS - {"grid_worker_a", "grid_worker_b"}
+# The demo community's dispute, report and incident: seen from the community upwards.
+COMMUNITY_VIEWERS = SCREENING_FILERS
+GRID_WORKERS = {"grid_worker_a", "grid_worker_b"}
+# Coordination: offices (bureau officers) manage; streets, departments and leaders follow.
+COORD_READERS = {"city_admin", "district_officer", "street_officer", "police_liaison", "leader"}
+COORD_MANAGERS = {"city_admin", "district_officer"}
+INSPECTORS = COORD_MANAGERS
+COOP_READERS = {"city_admin", "district_officer", "origin_liaison"}
+# The city's demo task is assigned to the demo street, a city and a district department.
+TASK_VIEWERS = {"city_admin", "district_officer", "street_officer", "leader"}
+# The city's joint meeting invites the city's departments (police among them).
+MEETING_VIEWERS = {"city_admin", "leader", "police_liaison"}
+# The hotel inspected in the demo street, supervised by culture and tourism.
+INSPECTION_VIEWERS = TASK_VIEWERS
+# The assessment of the demo street.
+ASSESSMENT_VIEWERS = {"city_admin", "district_officer", "street_officer", "leader"}
 
 
 @dataclass
@@ -125,6 +152,81 @@ def attachment_of_request() -> int:
         request=request,
         upload=SimpleUploadedFile("证明.pdf", b"%PDF-1.4"),
     ).pk
+
+
+def dispute_of_community() -> int:
+    """The demo community's dispute still being mediated."""
+    from tongxin.disputes.models import Dispute
+
+    return (
+        Dispute.objects.filter(unit__code=DEMO_COMMUNITY, grid=None, status="mediating")
+        .order_by("pk")
+        .first()
+        .pk
+    )
+
+
+def document_of_dispute() -> int:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tongxin.disputes.models import Dispute
+    from tongxin.disputes.services import document_add
+
+    dispute = Dispute.objects.get(pk=dispute_of_community())
+    return document_add(
+        actor=User.objects.get(username="community_officer"),
+        dispute=dispute,
+        upload=SimpleUploadedFile("调解协议书.pdf", b"%PDF-1.4"),
+        is_agreement=True,
+    ).pk
+
+
+def report_of_community() -> int:
+    from tongxin.disputes.models import ScreeningReport
+
+    return ScreeningReport.objects.filter(unit__code=DEMO_COMMUNITY).order_by("pk").first().pk
+
+
+def incident_of_community() -> int:
+    from tongxin.disputes.models import Incident
+
+    return Incident.objects.filter(unit__code=DEMO_COMMUNITY).order_by("pk").first().pk
+
+
+def city_task() -> int:
+    from tongxin.coordination.models import SupervisionTask
+
+    return SupervisionTask.objects.filter(kind="supervision").order_by("pk").first().pk
+
+
+def city_notice() -> int:
+    from tongxin.coordination.models import CirculationNotice
+
+    return CirculationNotice.objects.order_by("pk").first().pk
+
+
+def street_assessment() -> int:
+    from tongxin.coordination.models import Assessment
+
+    return Assessment.objects.get(unit__code="410104001").pk
+
+
+def hotel_inspection() -> int:
+    from tongxin.coordination.models import Inspection
+
+    return Inspection.objects.get(window_unit__name="商城路宾馆", round=1).pk
+
+
+def city_meeting() -> int:
+    from tongxin.coordination.models import JointMeeting
+
+    return JointMeeting.objects.get(kind="regular", unit__code="410100").pk
+
+
+def partner_region() -> int:
+    from tongxin.coordination.models import PartnerRegion
+
+    return PartnerRegion.objects.order_by("pk").first().pk
 
 
 def household_in_grid_a() -> int:
@@ -270,6 +372,136 @@ ROUTES = [
             "reopen",
         )
     ],
+    # Screening and mediation.
+    Route("disputes:screening_list", DISPUTE_READERS),
+    Route("disputes:screening_new", SCREENING_FILERS),
+    Route("disputes:screening_calendar", DASHBOARD_READERS),
+    Route("disputes:screening_rule", {"city_admin", "district_officer"}),
+    Route(
+        "disputes:screening_detail",
+        COMMUNITY_VIEWERS,
+        args=("report_c",),
+        out_of_scope=GRID_WORKERS,
+    ),
+    Route("disputes:dispute_list", DISPUTE_READERS),
+    Route("disputes:dispute_new", DISPUTE_WRITERS),
+    Route(
+        "disputes:dispute_detail", COMMUNITY_VIEWERS, args=("dispute_c",), out_of_scope=GRID_WORKERS
+    ),
+    Route(
+        "disputes:dispute_edit", COMMUNITY_VIEWERS, args=("dispute_c",), out_of_scope=GRID_WORKERS
+    ),
+    Route(
+        "disputes:dispute_document",
+        COMMUNITY_VIEWERS,
+        args=("dispute_c", "document_c"),
+        out_of_scope=GRID_WORKERS,
+    ),
+    Route("disputes:incident_list", DISPUTE_READERS),
+    Route("disputes:incident_new", DISPUTE_WRITERS),
+    Route(
+        "disputes:incident_detail",
+        COMMUNITY_VIEWERS,
+        args=("incident_c",),
+        out_of_scope=GRID_WORKERS,
+    ),
+    Route("disputes:statistics", DASHBOARD_READERS),
+    Route("api:screening-reports-list", DISPUTE_READERS, api=True),
+    Route(
+        "api:screening-reports-detail",
+        COMMUNITY_VIEWERS,
+        args=("report_c",),
+        out_of_scope=GRID_WORKERS,
+        api=True,
+    ),
+    Route("api:disputes-list", DISPUTE_READERS, api=True),
+    Route(
+        "api:disputes-detail",
+        COMMUNITY_VIEWERS,
+        args=("dispute_c",),
+        out_of_scope=GRID_WORKERS,
+        api=True,
+    ),
+    *[
+        Route(f"api:disputes-{name}", DISPUTE_READERS, args=("dispute_c",), ok=405, api=True)
+        for name in ("sessions", "conclude", "review")
+    ],
+    # Coordination: supervision, notices, assessment, inspections, meetings, cooperation.
+    Route("coordination:task_list", COORD_READERS),
+    Route("coordination:task_new", COORD_MANAGERS),
+    Route(
+        "coordination:task_detail",
+        TASK_VIEWERS,
+        args=("task",),
+        out_of_scope=COORD_READERS - TASK_VIEWERS,
+    ),
+    Route("coordination:notice_list", COORD_READERS),
+    Route("coordination:notice_new", COORD_MANAGERS),
+    Route("coordination:notice_detail", COORD_READERS, args=("notice",)),
+    Route("coordination:notice_print", COORD_READERS, args=("notice",)),
+    Route("coordination:assessment_list", DASHBOARD_READERS),
+    Route(
+        "coordination:assessment_detail",
+        ASSESSMENT_VIEWERS,
+        args=("assessment",),
+        out_of_scope=DASHBOARD_READERS - ASSESSMENT_VIEWERS,
+    ),
+    Route("coordination:criteria", COORD_MANAGERS),
+    Route("coordination:inspection_list", COORD_READERS),
+    Route("coordination:inspection_new", INSPECTORS),
+    Route(
+        "coordination:inspection_detail",
+        INSPECTION_VIEWERS,
+        args=("inspection",),
+        out_of_scope=COORD_READERS - INSPECTION_VIEWERS,
+    ),
+    Route("coordination:window_list", COORD_READERS),
+    Route("coordination:checklists", INSPECTORS),
+    Route("coordination:meeting_list", COORD_READERS),
+    Route("coordination:meeting_new", COORD_MANAGERS),
+    Route(
+        "coordination:meeting_detail",
+        MEETING_VIEWERS,
+        args=("meeting",),
+        out_of_scope=COORD_READERS - MEETING_VIEWERS,
+    ),
+    Route("coordination:region_list", COOP_READERS),
+    Route("coordination:region_new", COORD_MANAGERS),
+    Route(
+        "coordination:region_detail",
+        {"city_admin", "origin_liaison"},
+        args=("region",),
+        out_of_scope={"district_officer"},
+    ),
+    Route("coordination:statistics", DASHBOARD_READERS),
+    Route("api:tasks-list", COORD_READERS, api=True),
+    Route(
+        "api:tasks-detail",
+        TASK_VIEWERS,
+        args=("task",),
+        out_of_scope=COORD_READERS - TASK_VIEWERS,
+        api=True,
+    ),
+    *[
+        Route(f"api:tasks-{name}", COORD_READERS, args=("task",), ok=405, api=True)
+        for name in ("progress", "submit", "review")
+    ],
+    Route("api:inspections-list", COORD_READERS, api=True),
+    Route(
+        "api:inspections-detail",
+        INSPECTION_VIEWERS,
+        args=("inspection",),
+        out_of_scope=COORD_READERS - INSPECTION_VIEWERS,
+        api=True,
+    ),
+    Route("api:meetings-list", COORD_READERS, api=True),
+    Route(
+        "api:meetings-detail",
+        MEETING_VIEWERS,
+        args=("meeting",),
+        out_of_scope=COORD_READERS - MEETING_VIEWERS,
+        api=True,
+    ),
     Route("geo:root", GEO_READERS, ok=302),
     Route(
         "geo:unit",
@@ -353,6 +585,16 @@ def _resolve_args(route: Route) -> tuple:
         "attachment_s": attachment_of_request,
         "housing_a": housing_in_grid_a,
         "stay_a": stay_in_grid_a,
+        "dispute_c": dispute_of_community,
+        "document_c": document_of_dispute,
+        "report_c": report_of_community,
+        "incident_c": incident_of_community,
+        "task": city_task,
+        "notice": city_notice,
+        "assessment": street_assessment,
+        "inspection": hotel_inspection,
+        "meeting": city_meeting,
+        "region": partner_region,
     }
     return tuple(values[a]() if a in values else a for a in route.args)
 
@@ -414,6 +656,21 @@ def _snapshot():
         Department.objects.count(),
         tuple(SecurityPolicy.objects.values_list("max_failures", "lock_minutes")),
         sorted(User.objects.get(username="street_officer").roles),
+        _coordination_snapshot(),
+    )
+
+
+def _coordination_snapshot():
+    from tongxin.coordination.models import ExchangeRecord, JointMeeting, SupervisionTask
+    from tongxin.disputes.models import Dispute, MediationSession, ScreeningReport
+
+    return (
+        ScreeningReport.objects.count(),
+        Dispute.objects.count(),
+        MediationSession.objects.count(),
+        SupervisionTask.objects.count(),
+        JointMeeting.objects.count(),
+        ExchangeRecord.objects.count(),
     )
 
 
@@ -474,6 +731,12 @@ POSTS = [
         REQUEST_HANDLERS,
     ),
     ("services:request_detail", ("request_s",), {"action": "accept"}, REQUEST_VIEWERS),
+    ("disputes:screening_new", (), "zero_report_data", SCREENING_FILERS),
+    ("disputes:dispute_new", (), "dispute_data", DISPUTE_WRITERS),
+    ("disputes:dispute_detail", ("dispute_c",), "session_data", COMMUNITY_VIEWERS),
+    ("coordination:task_new", (), "task_data", COORD_MANAGERS),
+    ("coordination:meeting_new", (), "meeting_data", COORD_MANAGERS),
+    ("coordination:region_detail", ("region",), "exchange_data", {"city_admin"}),
     (
         "registry:duplicate_rules",
         (),
@@ -511,7 +774,75 @@ def upload_data() -> dict:
     return {"file": SimpleUploadedFile("p.csv", "姓名,性别\n马明,男\n".encode()), "source": "测试"}
 
 
+def zero_report_data() -> dict:
+    from datetime import timedelta
+
+    last_month = (timezone.localdate().replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
+    return {"unit": DEMO_COMMUNITY, "period": last_month, "is_zero": "on", "visits": "30"}
+
+
+def dispute_data() -> dict:
+    today = timezone.localdate().isoformat()
+    return {
+        "unit": DEMO_COMMUNITY,
+        "kind": "rental",
+        "source": "screening",
+        "place": "新华社区 3 号院",
+        "occurred_on": today,
+        "found_on": today,
+        "facts": "房东与租户因押金退还发生争执。",
+        "risk_level": "low",
+        "p1-name": "马明",
+        "p1-role": "applicant",
+        "p2-role": "respondent",
+    }
+
+
+def session_data() -> dict:
+    return {
+        "action": "session",
+        "held_on": timezone.localdate().isoformat(),
+        "mediators": "社区调解员",
+        "outcome": "双方同意再协商。",
+    }
+
+
+def task_data() -> dict:
+    return {
+        "title": "排查出租房屋安全隐患",
+        "description": "逐户排查并报送台账。",
+        "due_date": (timezone.localdate() + __import__("datetime").timedelta(days=10)).isoformat(),
+        "units": ["410104001"],
+    }
+
+
+def meeting_data() -> dict:
+    return {
+        "title": "专题会议",
+        "kind": "special",
+        "date": timezone.localdate().isoformat(),
+        "agenda": "研究子女入学问题。",
+    }
+
+
+def exchange_data() -> dict:
+    return {
+        "action": "exchange",
+        "kind": "information",
+        "date": timezone.localdate().isoformat(),
+        "title": "通报就业情况",
+        "content": "本月就业培训一期。",
+        "shared": "on",
+    }
+
+
 DATA_BUILDERS = {
+    "zero_report_data": zero_report_data,
+    "dispute_data": dispute_data,
+    "session_data": session_data,
+    "task_data": task_data,
+    "meeting_data": meeting_data,
+    "exchange_data": exchange_data,
     "upload_data": upload_data,
     "person_edit_data": person_edit_data,
     "depart_data": depart_data,

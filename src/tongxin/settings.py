@@ -59,6 +59,8 @@ INSTALLED_APPS = [
     "tongxin.accounts",
     "tongxin.registry",
     "tongxin.services",
+    "tongxin.disputes",
+    "tongxin.coordination",
     "tongxin.exchange",
     "tongxin.api",
 ]
@@ -228,6 +230,15 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
     "SCHEMA_PATH_PREFIX": "/api/v1",
+    # Choice sets that share a field name ("kind", "result", "source") across apps.
+    "ENUM_NAME_OVERRIDES": {
+        "DisputeKindEnum": "tongxin.disputes.models.Kind",
+        "DisputeResultEnum": "tongxin.disputes.models.Result",
+        "DisputeSourceEnum": "tongxin.disputes.models.Source",
+        "TaskKindEnum": "tongxin.coordination.models.TaskKind",
+        "MeetingKindEnum": "tongxin.coordination.models.MeetingKind",
+        "FindingResultEnum": "tongxin.coordination.models.FindingResult",
+    },
 }
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
@@ -235,6 +246,19 @@ if TESTING:
     TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 
 SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
+
+# Periodic jobs of the domain apps, run every round of `tongxin scheduler` beside the
+# services app's own (each idempotent; dotted paths of callables returning a log line).
+PERIODIC_JOBS = [
+    "tongxin.disputes.jobs.screening_reminder_job",
+    "tongxin.coordination.jobs.coordination_alert_job",
+]
+# Demo data of the domain apps, loaded by `tongxin demo` after the city and its persons
+# (callables taking `seed`; each leaves an already loaded database alone).
+DEMO_LOADERS = [
+    "tongxin.disputes.demo.load_demo_disputes",
+    "tongxin.coordination.demo.load_demo_coordination",
+]
 
 LOGGING = {
     "version": 1,

@@ -12,5 +12,7 @@ urlpatterns = [
     path("audit/", include("tongxin.audit.urls")),
     path("exchange/", include("tongxin.exchange.urls")),
     path("services/", include("tongxin.services.urls")),
+    path("disputes/", include("tongxin.disputes.urls")),
+    path("coordination/", include("tongxin.coordination.urls")),
     path("api/v1/", include("tongxin.api.urls")),
 ]

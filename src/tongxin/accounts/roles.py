@@ -46,18 +46,35 @@ class Cap(models.TextChoices):
     GEO_READ = "geo.read", _("查看辖区")
     DEPARTMENT_MANAGE = "department.manage", _("管理成员单位")
     DASHBOARD = "dashboard.read", _("查看统计")
+    SCREENING_FILE = "screening.file", _("填报月度矛盾纠纷排查")
+    DISPUTE_READ = "dispute.read", _("查看矛盾纠纷")
+    DISPUTE_WRITE = "dispute.write", _("登记和调处矛盾纠纷")
+    DISPUTE_REVIEW = "dispute.review", _("复核涉民族因素认定")
+    COORDINATION_READ = "coordination.read", _("查看督查督办、监督检查和联席会议")
+    COORDINATION_MANAGE = "coordination.manage", _("交办督查任务、召开联席会议、年度考核")
+    INSPECTION_MANAGE = "inspection.manage", _("开展窗口单位监督检查")
+    COOPERATION_READ = "cooperation.read", _("查看流出地协作")
+    COOPERATION_MANAGE = "cooperation.manage", _("管理流出地协作")
     ACCOUNT_MANAGE = "account.manage", _("管理账户")
     POLICY_MANAGE = "policy.manage", _("管理安全策略")
     AUDIT_READ = "audit.read", _("查看审计日志")
 
 
 _STAFF_READ = {Cap.PERSON_READ, Cap.GEO_READ, Cap.DASHBOARD, Cap.REQUEST_READ, Cap.REQUEST_HANDLE}
+# Disputes are recorded where they arise (grid, community); the monthly screening report is
+# the community's; "involves ethnic factors" is confirmed by a senior (street or above).
+_DISPUTES = {Cap.DISPUTE_READ, Cap.DISPUTE_WRITE}
 CAPABILITIES: dict[str, set[str]] = {
-    Role.GRID_WORKER: _STAFF_READ | {Cap.PERSON_WRITE},
+    Role.GRID_WORKER: _STAFF_READ | _DISPUTES | {Cap.PERSON_WRITE},
     Role.COMMUNITY_OFFICER: _STAFF_READ
-    | {Cap.PERSON_WRITE, Cap.GEO_MANAGE, Cap.PERSON_EXPORT, Cap.PERSON_IMPORT},
+    | _DISPUTES
+    | {Cap.PERSON_WRITE, Cap.GEO_MANAGE, Cap.PERSON_EXPORT, Cap.PERSON_IMPORT, Cap.SCREENING_FILE},
     Role.STREET_OFFICER: _STAFF_READ
+    | _DISPUTES
     | {
+        Cap.SCREENING_FILE,
+        Cap.DISPUTE_REVIEW,
+        Cap.COORDINATION_READ,
         Cap.PERSON_WRITE,
         Cap.GEO_MANAGE,
         Cap.PERSON_FULL_ID,
@@ -67,7 +84,15 @@ CAPABILITIES: dict[str, set[str]] = {
         Cap.PERSON_IMPORT,
     },
     Role.BUREAU_OFFICER: _STAFF_READ
+    | _DISPUTES
     | {
+        Cap.SCREENING_FILE,
+        Cap.DISPUTE_REVIEW,
+        Cap.COORDINATION_READ,
+        Cap.COORDINATION_MANAGE,
+        Cap.INSPECTION_MANAGE,
+        Cap.COOPERATION_READ,
+        Cap.COOPERATION_MANAGE,
         Cap.PERSON_WRITE,
         Cap.GEO_MANAGE,
         Cap.DEPARTMENT_MANAGE,
@@ -82,9 +107,12 @@ CAPABILITIES: dict[str, set[str]] = {
         Cap.GEO_READ,
         Cap.REQUEST_READ,
         Cap.REQUEST_DEPARTMENT,
+        Cap.COORDINATION_READ,  # the tasks, inspections and meetings of its department
     },
-    Role.LEADER: {Cap.DASHBOARD, Cap.GEO_READ},
-    Role.ORIGIN_LIAISON: {Cap.GEO_READ},
+    Role.LEADER: {Cap.DASHBOARD, Cap.GEO_READ, Cap.COORDINATION_READ},
+    # Staff of an origin region's working station see only what is shared with their region
+    # (accounts.scoping, `scope_liaison_q`), nothing of the city's registry or jurisdiction.
+    Role.ORIGIN_LIAISON: {Cap.COOPERATION_READ},
     Role.SYSTEM_ADMIN: {Cap.ACCOUNT_MANAGE, Cap.GEO_READ},
     Role.SECURITY_ADMIN: {Cap.POLICY_MANAGE},
     Role.AUDITOR: {Cap.AUDIT_READ},

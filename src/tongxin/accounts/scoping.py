@@ -8,6 +8,9 @@ Every list, detail, export and API view of scoped data calls `scoped()` or
 - `scope_owner_field` (optional): the user who recorded the row, for the "own" scope;
 - `scope_department_fields` (optional): for department liaisons, the fields naming the
   departments a row is referred to; liaisons then see exactly those rows.
+- `scope_liaison_q(user)` (optional, a static or class method): for the staff of an origin
+  region (role `origin_liaison`), the rows shared with their region; without it they see
+  nothing of the model.
 
 Rows outside the scope are indistinguishable from rows that do not exist (404).
 """
@@ -35,6 +38,12 @@ def scoped(
         raise TypeError(f"{model.__name__} declares no scope_capability")
     if not getattr(user, "is_authenticated", False) or not user.can(capability):
         return queryset.none()
+    if Role.ORIGIN_LIAISON in user.roles:
+        # An origin region's liaison sees what is shared with their region, nothing else.
+        liaison_q = getattr(model, "scope_liaison_q", None)
+        if liaison_q is None:
+            return queryset.none()
+        return queryset.filter(pk__in=queryset.filter(liaison_q(user)).values("pk"))
     department_fields = getattr(model, "scope_department_fields", ())
     if department_fields and Role.DEPARTMENT_LIAISON in user.roles:
         # A department sees what is referred to it (as handler or co-handler), wherever it

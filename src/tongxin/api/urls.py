@@ -2,7 +2,7 @@ from django.urls import path
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import SimpleRouter
 
-from . import registry, requests, views
+from . import coordination, disputes, registry, requests, views
 
 router = SimpleRouter()
 router.register("persons", registry.PersonViewSet, basename="persons")
@@ -10,6 +10,11 @@ router.register("households", registry.HouseholdViewSet, basename="households")
 router.register("housing", registry.HousingViewSet, basename="housing")
 router.register("stays", registry.StayViewSet, basename="stays")
 router.register("requests", requests.RequestViewSet, basename="requests")
+router.register("screening-reports", disputes.ScreeningReportViewSet, basename="screening-reports")
+router.register("disputes", disputes.DisputeViewSet, basename="disputes")
+router.register("tasks", coordination.TaskViewSet, basename="tasks")
+router.register("inspections", coordination.InspectionViewSet, basename="inspections")
+router.register("meetings", coordination.MeetingViewSet, basename="meetings")
 
 app_name = "api"
 urlpatterns = [

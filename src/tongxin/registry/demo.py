@@ -172,9 +172,14 @@ def load_demo_city(
     """The city, its departments and accounts in one transaction; then the persons, each
     batch committed on its own (a million persons is one run of minutes, not one giant
     transaction)."""
+    from django.utils.module_loading import import_string
+
     with transaction.atomic():
         result = _load_city(password or settings.DEMO_PASSWORD)
     result["persons"] = load_demo_persons(persons, seed=seed, progress=progress) if persons else 0
+    # The other apps' demo data (settings.DEMO_LOADERS): disputes, coordination…
+    for loader in settings.DEMO_LOADERS:
+        import_string(loader)(seed=seed, password=password or settings.DEMO_PASSWORD)
     return result
 
 

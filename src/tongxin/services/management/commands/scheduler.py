@@ -1,14 +1,17 @@
 """The periodic jobs, started by `tongxin serve` beside the web server and the task worker:
-supervision of late requests every hour (idempotent within a week) and the daily digest at
-08:00 (once a day)."""
+supervision of late requests every hour (idempotent within a week), the daily digest at
+08:00 (once a day), and every round the other apps' jobs listed in `settings.PERIODIC_JOBS`
+(each idempotent: screening reminders, overdue task alerts…)."""
 
 from __future__ import annotations
 
 import time
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import close_old_connections, connection
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
 from tongxin.services.services import daily_digest, supervise
 
@@ -33,7 +36,10 @@ class Command(BaseCommand):
             if now.hour >= DIGEST_HOUR and last_digest != now.date():
                 digests = daily_digest()
                 last_digest = now.date()
-            self.stdout.write(f"{now:%Y-%m-%d %H:%M} 督办单 {issued} 份，待办提醒 {digests} 条。")
+            others = "".join(f"，{import_string(job)()}" for job in settings.PERIODIC_JOBS)
+            self.stdout.write(
+                f"{now:%Y-%m-%d %H:%M} 督办单 {issued} 份，待办提醒 {digests} 条{others}。"
+            )
             if once:
                 return
             time.sleep(interval)

@@ -1,0 +1,115 @@
+"""Statistics of coordination: assignments by month, kind or assignee with the on-time rate
+and the days to completion; inspection cases by month, window kind or unit with the share
+closed and the days to close; meetings held and their decisions followed up."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from tongxin.core.stats import Group, grouped
+from tongxin.geo.models import Unit
+
+from .models import (
+    AssignmentStatus,
+    Inspection,
+    InspectionStatus,
+    JointMeeting,
+    MeetingDecision,
+    MeetingKind,
+    MeetingStatus,
+    TaskAssignment,
+    TaskKind,
+    TaskStatus,
+    WindowKind,
+)
+
+GROUPINGS = ("month", "kind", "unit")
+
+
+def assignments_in_year(year: int) -> QuerySet[TaskAssignment]:
+    return TaskAssignment.objects.filter(task__created_at__year=year).exclude(
+        task__status=TaskStatus.CANCELLED
+    )
+
+
+def inspections_in_year(year: int) -> QuerySet[Inspection]:
+    return Inspection.objects.filter(inspected_on__year=year)
+
+
+def task_statistics(assignments: QuerySet[TaskAssignment], by: str) -> list[Group]:
+    """Per assignment: done when the office accepted it, "resolved" = done on time, days
+    from the task's creation to the accepted submission."""
+    labels = dict(TaskKind.choices)
+    items = []
+    for a in assignments.select_related("task", "department", "unit"):
+        done = a.status == AssignmentStatus.DONE
+        created = timezone.localtime(a.task.created_at).date()
+        items.append(
+            {
+                "month": f"{created:%Y-%m}",
+                "kind": a.task.kind,
+                "unit": a.assignee_name,
+                "done": done,
+                "resolved": bool(a.on_time),
+                "days": (timezone.localtime(a.submitted_at).date() - created).days
+                if done and a.submitted_at
+                else None,
+                "overdue": a.overdue,
+            }
+        )
+    key = {"month": "month", "kind": "kind", "unit": "unit"}[by]
+    return grouped(
+        items, lambda i: i[key], (lambda k: str(labels.get(k, k))) if by == "kind" else None
+    )
+
+
+def inspection_statistics(inspections: QuerySet[Inspection], by: str) -> list[Group]:
+    """Per case (a first inspection and its re-inspections): done when its last round
+    passed, "resolved" = passed at the first visit, days from the first visit to the pass."""
+    rounds = list(inspections.select_related("window_unit"))
+    following = {r.previous_id: r for r in rounds if r.previous_id}
+    names = dict(
+        Unit.objects.filter(path__in={r.unit_path[:9] for r in rounds}).values_list("path", "name")
+    )
+    labels = dict(WindowKind.choices)
+    items = []
+    for first in (r for r in rounds if r.previous_id is None):
+        last = first
+        while last.pk in following:
+            last = following[last.pk]
+        closed = last.status == InspectionStatus.PASSED
+        items.append(
+            {
+                "month": f"{first.inspected_on:%Y-%m}",
+                "kind": first.window_unit.kind,
+                "unit": first.unit_path[:9],
+                "done": closed,
+                "resolved": first.status == InspectionStatus.PASSED,
+                "days": (last.inspected_on - first.inspected_on).days if closed else None,
+                "rectifying": not closed,
+                "overdue": last.overdue,
+            }
+        )
+    if by == "kind":
+        return grouped(items, lambda i: i["kind"], lambda k: str(labels.get(k, k)))
+    if by == "unit":
+        return grouped(items, lambda i: i["unit"], lambda k: names.get(k, k))
+    return grouped(items, lambda i: i["month"])
+
+
+def meeting_statistics(meetings: QuerySet[JointMeeting]) -> dict:
+    held = meetings.filter(status=MeetingStatus.HELD)
+    by_kind = Counter(held.values_list("kind", flat=True))
+    decisions = MeetingDecision.objects.filter(meeting__in=held)
+    with_task = decisions.filter(task__isnull=False)
+    return {
+        "held": held.count(),
+        "planned": meetings.filter(status=MeetingStatus.PLANNED).count(),
+        "by_kind": [(str(label), by_kind.get(value, 0)) for value, label in MeetingKind.choices],
+        "decisions": decisions.count(),
+        "to_tasks": with_task.count(),
+        "tasks_done": with_task.filter(task__status=TaskStatus.DONE).count(),
+    }

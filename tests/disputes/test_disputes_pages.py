@@ -1,0 +1,192 @@
+"""The disputes pages as users see them: the phone form of the monthly report, registering
+a dispute with a registered party, the reviewer's buttons, statistics."""
+
+from datetime import date, timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from tongxin.disputes.models import Dispute, ScreeningReport
+from tongxin.registry.models import Person
+
+from ..conftest import login_as
+from .helpers import COMMUNITIES, community_officer, dispute, street_officer
+
+REASON = "双方因饮食禁忌发生冲突，纠纷起因涉及民族风俗习惯。"
+
+
+@pytest.mark.django_db
+def test_the_report_form_offers_last_month_for_the_officers_own_community(client):
+    community_officer(1)
+    login_as(client, "community_1")
+    page = client.get(reverse("disputes:screening_new")).content.decode()
+    last = (timezone.localdate().replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
+    assert f'<option value="{last}" selected>' in page
+    assert (
+        f'<option value="{COMMUNITIES[0]}" selected>南顺城街社区居委会（{COMMUNITIES[0]}）</option>'
+        in page
+    )
+    assert 'name="viewport" content="width=device-width, initial-scale=1"' in page
+    response = client.post(
+        reverse("disputes:screening_new"),
+        {"unit": COMMUNITIES[0], "period": last, "is_zero": "on", "visits": "18"},
+    )
+    report = ScreeningReport.objects.get(unit__code=COMMUNITIES[0])
+    assert response["Location"] == reverse("disputes:screening_detail", args=[report.pk])
+    page = client.get(response["Location"]).content.decode()
+    assert "零报告（本月排查未发现矛盾纠纷）" in page
+
+
+@pytest.mark.django_db
+def test_registering_a_dispute_with_a_registered_party(client):
+    login_as(client, "community_officer")
+    person = Person.objects.filter(unit_path__startswith="410104001001", present=True).first()
+    today = timezone.localdate().isoformat()
+    response = client.post(
+        reverse("disputes:dispute_new"),
+        {
+            "unit": "410104001001",
+            "kind": "wages",
+            "source": "party",
+            "place": "某餐馆",
+            "occurred_on": today,
+            "found_on": today,
+            "facts": "拖欠工资一个月。",
+            "risk_level": "low",
+            "p1-id_number": person.id_number,
+            "p1-role": "applicant",
+            "p2-name": "某餐馆",
+            "p2-role": "respondent",
+        },
+    )
+    case = Dispute.objects.order_by("-pk").first()
+    assert response["Location"] == reverse("disputes:dispute_detail", args=[case.pk])
+    assert [(p.name, p.person_id) for p in case.parties.all()] == [
+        (person.name, person.pk),
+        ("某餐馆", None),
+    ]
+    page = client.get(response["Location"]).content.decode()
+    assert f'<a href="/registry/persons/{person.pk}/">{person.name}</a>' in page
+
+
+@pytest.mark.django_db
+def test_ethnic_factors_checked_without_a_reason_is_refused_on_the_page(client):
+    login_as(client, "community_officer")
+    before = Dispute.objects.count()
+    today = timezone.localdate().isoformat()
+    response = client.post(
+        reverse("disputes:dispute_new"),
+        {
+            "unit": "410104001001",
+            "kind": "other",
+            "source": "screening",
+            "place": "x",
+            "occurred_on": today,
+            "found_on": today,
+            "facts": "y",
+            "risk_level": "low",
+            "involves_ethnic_factors": "on",
+            "p1-name": "甲",
+            "p1-role": "applicant",
+            "p2-role": "respondent",
+        },
+    )
+    assert response.status_code == 200
+    assert "认定涉及民族因素须写明事实依据（至少 10 个字）。" in response.content.decode()
+    assert Dispute.objects.count() == before
+
+
+@pytest.mark.django_db
+def test_the_setter_sees_why_they_cannot_confirm_and_a_colleague_can(client):
+    first, second = street_officer("street_a"), street_officer("street_b")
+    case = dispute(first, COMMUNITIES[0])
+    from tongxin.disputes import services
+
+    services.ethnic_factors_set(actor=first, dispute=case, reason=REASON)
+    url = reverse("disputes:dispute_detail", args=[case.pk])
+    login_as(client, "street_a")
+    page = client.get(url).content.decode()
+    assert (
+        '<p class="small text-muted mb-0" id="review-refusal">复核须由认定人以外的另一名上级人员进行。</p>'
+        in page
+    )
+    client.post(url, {"action": "review_confirm"})
+    case.refresh_from_db()
+    assert case.ethnic_review == "pending"
+    login_as(client, "street_b")
+    assert 'id="review-form"' in client.get(url).content.decode()
+    client.post(url, {"action": "review_confirm", "note": "属实"})
+    case.refresh_from_db()
+    assert (case.ethnic_review, case.ethnic_reviewed_by) == ("confirmed", second)
+
+
+@pytest.mark.django_db
+def test_statistics_page_for_the_street(client):
+    officer = community_officer(1)
+    street_officer()
+    concluded = dispute(officer, COMMUNITIES[0], found_on=date(2026, 3, 1))
+    from tongxin.disputes import services
+
+    services.dispute_conclude(actor=officer, dispute=concluded, result="withdrawn")
+    dispute(officer, COMMUNITIES[0], found_on=date(2026, 3, 2))
+    login_as(client, "xidajie")
+    page = client.get(
+        reverse("disputes:statistics"), {"from": "2026-03", "to": "2026-03", "by": "kind"}
+    ).content.decode()
+    assert '<th scope="row">房屋租赁纠纷</th>\n  <td>2</td><td>1</td><td>1</td><td>50%</td>' in page
+    assert (
+        'id="screening-stats"' in page
+        and '<th scope="row">2026-03</th><td>6</td><td>0</td>' in page
+    )
+
+
+@pytest.mark.django_db
+def test_the_pages_speak_english_too(client):
+    login_as(client, "street_officer")
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    calendar = client.get(reverse("disputes:screening_calendar")).content.decode()
+    assert "Monthly screening reports of" in calendar and "Not filed" in calendar
+    cases = client.get(reverse("disputes:dispute_list")).content.decode()
+    assert "Dispute cases" in cases and "Record a dispute" in cases
+    tasks = client.get(reverse("coordination:task_list")).content.decode()
+    assert "Supervision tasks" in tasks
+
+
+@pytest.mark.django_db
+def test_dispute_and_report_lists_take_a_fixed_number_of_queries(
+    client, django_assert_max_num_queries
+):
+    officer = community_officer(1)
+    for day in range(1, 21):
+        dispute(officer, COMMUNITIES[0], found_on=date(2026, 3, day))
+    login_as(client, "community_1")
+    with django_assert_max_num_queries(12):
+        assert client.get(reverse("disputes:dispute_list")).status_code == 200
+    with django_assert_max_num_queries(12):
+        assert client.get(reverse("api:disputes-list")).status_code == 200
+    with django_assert_max_num_queries(12):
+        assert client.get(reverse("disputes:screening_list")).status_code == 200
+
+
+@pytest.mark.django_db
+def test_a_refused_step_keeps_what_was_typed(client):
+    officer = community_officer(1)
+    case = dispute(officer, COMMUNITIES[0])
+    login_as(client, "community_1")
+    url = reverse("disputes:dispute_detail", args=[case.pk])
+    response = client.post(
+        url,
+        {
+            "action": "session",
+            "held_on": "2999-01-01",
+            "mediators": "人民调解员",
+            "outcome": "双方各让一步，约定下周再谈。",
+        },
+    )
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "调解日期应在纠纷发生之后、今天之前。" in page
+    assert 'name="mediators" value="人民调解员"' in page
+    assert ">双方各让一步，约定下周再谈。</textarea>" in page
+    assert case.sessions.count() == 0
