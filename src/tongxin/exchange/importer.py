@@ -30,6 +30,7 @@ from tongxin.audit.services import Action, audit_record
 from tongxin.core import crypto
 from tongxin.core.bulk import Inserter, allocate_ids, update_rows
 from tongxin.geo.models import Level, Unit
+from tongxin.registry.changes import COUNTED_PERSON_FIELDS, grids_changed, persons_changed
 from tongxin.registry.fulltext import FullTextDeferred
 from tongxin.registry.models import Person, Stay, mask_document
 from tongxin.registry.search_keys import search_keys
@@ -258,7 +259,9 @@ class Importer:
             "updated_at": self.now_db,
         }
 
-    def _stay_row(self, pk: int, person_id: int, stay: dict[str, Any]) -> dict[str, Any]:
+    def _stay_row(
+        self, pk: int, person_id: int, stay: dict[str, Any], moved_from: dict | None = None
+    ) -> dict[str, Any]:
         return {
             "id": pk,
             "person_id": person_id,
@@ -267,7 +270,9 @@ class Importer:
             "grid_id": stay["grid"].pk,
             "unit_path": stay["grid"].path,
             "arrival_date": stay["arrival_date"],
-            "reason": stay["reason"],
+            "resident_since": moved_from["resident_since"] if moved_from else stay["arrival_date"],
+            "arrived_by_move": moved_from is not None,
+            "left_by_move": False,
             "expected_duration": stay.get("expected_duration", "unknown"),
             "departure_date": None,
             "destination": "",
@@ -409,11 +414,15 @@ class Importer:
         self.stay_insert.insert(stays)
         self.person_history.insert(person_history)
         self.stay_history.insert(stay_history)
+        grids_changed((r["grid_id"], r["arrival_date"]) for r in stays)
 
     def _apply_changes(self, changes: list[tuple[Prepared, dict[str, Any], dict]]) -> None:
         if not changes:
             return
         person_rows, new_stays, closed, corrected = [], [], [], []
+        # What the statistics must recount (registry.changes).
+        journal: list[tuple[int, Any]] = []
+        counted_persons: list[int] = []
         for p, current, change in changes:
             row = {k: v for k, v in current.items() if not k.startswith("_")}
             row.update(change["person"])
@@ -433,18 +442,27 @@ class Importer:
                             **open_stay,
                             "arrival_date": stay["arrival_date"],
                             "reason": stay["reason"],
+                            "resident_since": open_stay["resident_since"]
+                            if open_stay["arrived_by_move"]
+                            else stay["arrival_date"],
                         }
                     )
+                    since = min(open_stay["arrival_date"], stay["arrival_date"])
+                    journal.append((open_stay["grid_id"], since))
                 else:
+                    moved_from = None
                     if kind == "move":
-                        closed.append(
-                            {
-                                **open_stay,
-                                "departure_date": stay["arrival_date"],
-                                "destination": stay["grid"].name,
-                            }
-                        )
-                    new_stays.append((row["id"], stay))
+                        moved_from = {
+                            **open_stay,
+                            "departure_date": stay["arrival_date"],
+                            "destination": stay["grid"].name,
+                            "left_by_move": True,
+                        }
+                        closed.append(moved_from)
+                        journal.append((open_stay["grid_id"], stay["arrival_date"]))
+                    new_stays.append((row["id"], stay, moved_from))
+            if COUNTED_PERSON_FIELDS.intersection(change["person"]):
+                counted_persons.append(row["id"])
                 row.update(
                     unit_path=stay["grid"].path,
                     present=True,
@@ -461,11 +479,26 @@ class Importer:
         update_rows(Person, sorted(columns), person_rows)
         self.person_history.insert([self._history(r, "~") for r in person_rows])
         stay_changes = closed + corrected
-        update_rows(Stay, ["departure_date", "destination", "arrival_date", "reason"], stay_changes)
+        update_rows(
+            Stay,
+            [
+                "departure_date",
+                "destination",
+                "left_by_move",
+                "arrival_date",
+                "resident_since",
+                "reason",
+            ],
+            stay_changes,
+        )
         ids = allocate_ids(Stay, len(new_stays))
         inserted = [
-            self._stay_row(sid, pid, stay) for sid, (pid, stay) in zip(ids, new_stays, strict=True)
+            self._stay_row(sid, pid, stay, moved_from)
+            for sid, (pid, stay, moved_from) in zip(ids, new_stays, strict=True)
         ]
+        journal.extend((r["grid_id"], r["arrival_date"]) for r in inserted)
+        grids_changed(journal)
+        persons_changed(counted_persons)
         self.stay_insert.insert(inserted)
         self.stay_history.insert(
             [self._history(r, "~") for r in stay_changes]

@@ -18,6 +18,7 @@ from tongxin.core import crypto
 from tongxin.geo.models import Level, Unit
 from tongxin.geo.services import divisions_load, grids_draw
 
+from .changes import grids_changed
 from .codes import ExpectedDuration, HousingKind, Relationship, Schooling, StayReason, StaySource
 from .models import Household, HouseholdMember, Housing, Person, Stay, mask_document
 from .search_keys import search_keys
@@ -321,6 +322,7 @@ class _DemoWriter:
             self.households.insert([f["household"] for f in families])
             self.members.insert([m for f in families for m in f["members"]])
             self.stays.insert(stays)
+            grids_changed((s["grid_id"], s["arrival_date"]) for s in stays)
         return len(persons)
 
 
@@ -497,7 +499,10 @@ def load_demo_persons(count: int, *, seed: int, progress=None) -> int:
                         "unit_path": moved_from.path,
                         "address": "",
                         "arrival_date": first_arrival,
+                        "resident_since": first_arrival,
+                        "arrived_by_move": False,
                         "departure_date": arrival,
+                        "left_by_move": True,
                         "destination": grid.name,
                     }
                 )
@@ -509,7 +514,10 @@ def load_demo_persons(count: int, *, seed: int, progress=None) -> int:
                     "unit_path": grid.path,
                     "address": address,
                     "arrival_date": arrival,
+                    "resident_since": first_arrival,
+                    "arrived_by_move": moved_from is not None,
                     "departure_date": departure,
+                    "left_by_move": False,
                     "destination": "返回原籍" if departure else "",
                 }
             )

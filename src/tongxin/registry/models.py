@@ -284,6 +284,12 @@ class Stay(models.Model):
     )
     unit_path = models.CharField(max_length=15, db_index=True, editable=False)
     arrival_date = models.DateField(_("来本地日期"))
+    # A move within the city closes one stay and opens the next: statistics count such
+    # stays as moves, not as arrivals and departures, and the length of residence runs
+    # from the first arrival of the chain.
+    resident_since = models.DateField(_("在本市连续居住起始日期"))
+    arrived_by_move = models.BooleanField(_("辖区内迁入"), default=False)
+    left_by_move = models.BooleanField(_("辖区内迁出"), default=False)
     reason = models.CharField(_("流动原因"), max_length=10, choices=StayReason.choices)
     expected_duration = models.CharField(
         _("预计居住时间"),
@@ -323,6 +329,18 @@ class Stay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person_id}@{self.grid_id} {self.arrival_date}"
+
+
+class GridChange(models.Model):
+    """A journal for the statistics: what they count on this grid may have changed from
+    `since` on. Written in the same transaction as the change (services and bulk paths),
+    read and cleared by `reports.counts.refresh`, so no change is missed or counted twice."""
+
+    grid = models.ForeignKey("geo.Unit", on_delete=models.CASCADE, related_name="+")
+    since = models.DateField()
+
+    def __str__(self) -> str:
+        return f"{self.grid_id} since {self.since}"
 
 
 class DepartmentFact(models.Model):

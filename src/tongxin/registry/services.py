@@ -19,6 +19,7 @@ from tongxin.audit.services import Action, audit_record
 from tongxin.core import crypto
 from tongxin.geo.models import Level, Unit
 
+from .changes import COUNTED_PERSON_FIELDS, grids_changed, persons_changed
 from .codes import IdType, Relationship, StaySource
 from .models import (
     BreakGlassGrant,
@@ -152,6 +153,8 @@ def person_update(
     changed = _apply(person, values)
     if changed:
         _save_with_history(person, actor=actor, reason=reason)
+        if COUNTED_PERSON_FIELDS.intersection(changed):
+            persons_changed([person.pk])
         audit_record(
             action=Action.UPDATE,
             actor=actor,
@@ -180,8 +183,10 @@ def stay_open(
     expected_duration: str = "unknown",
     source: str = StaySource.VISIT,
     request=None,
+    moved_from: Stay | None = None,
 ) -> Stay:
-    """Record an arrival (or a return) in the city."""
+    """Record an arrival (or a return) in the city; `moved_from` is the stay a move within
+    the city just closed (see `stay_move`)."""
     if grid.level != Level.GRID:
         raise StayError({"grid": [_("居住登记须落到网格。")]})
     if person.stays.filter(departure_date__isnull=True).exists():
@@ -201,6 +206,8 @@ def stay_open(
         grid=grid,
         unit_path=grid.path,
         arrival_date=arrival_date,
+        resident_since=moved_from.resident_since if moved_from else arrival_date,
+        arrived_by_move=moved_from is not None,
         reason=reason,
         housing=housing,
         address=address or (housing.address if housing else ""),
@@ -208,7 +215,8 @@ def stay_open(
         source=source,
         created_by=actor,
     )
-    _save_with_history(stay, actor=actor, reason=_("登记来本地"))
+    _save_with_history(stay, actor=actor, reason=_("辖区内迁入") if moved_from else _("登记来本地"))
+    grids_changed([(grid.pk, arrival_date)])
     _sync_current_stay(person)
     audit_record(
         action=Action.CREATE, actor=actor, request=request, obj=stay, detail={"person": person.pk}
@@ -218,9 +226,16 @@ def stay_open(
 
 @transaction.atomic
 def stay_close(
-    *, actor, person: Person, departure_date: date, destination: str = "", request=None
+    *,
+    actor,
+    person: Person,
+    departure_date: date,
+    destination: str = "",
+    request=None,
+    by_move: bool = False,
 ) -> Stay:
-    """Record a departure from the city."""
+    """Record a departure from the city (or, with `by_move`, the end of a stay that a move
+    within the city continues)."""
     from .validation import clean_departure
 
     stay = (
@@ -230,7 +245,9 @@ def stay_close(
         raise StayError({"departure_date": [_("该人员没有在住登记。")]})
     clean_departure(stay.arrival_date, departure_date)
     stay.departure_date, stay.destination = departure_date, destination
-    _save_with_history(stay, actor=actor, reason=_("登记离开"))
+    stay.left_by_move = by_move
+    _save_with_history(stay, actor=actor, reason=_("辖区内迁出") if by_move else _("登记离开"))
+    grids_changed([(stay.grid_id, departure_date)])
     _sync_current_stay(person)
     audit_record(
         action=Action.UPDATE,
@@ -257,8 +274,13 @@ def stay_move(
     request=None,
 ) -> Stay:
     """A move within the city: close the current stay and open the next, together."""
-    stay_close(
-        actor=actor, person=person, departure_date=move_date, destination=grid.name, request=request
+    previous = stay_close(
+        actor=actor,
+        person=person,
+        departure_date=move_date,
+        destination=grid.name,
+        request=request,
+        by_move=True,
     )
     return stay_open(
         actor=actor,
@@ -271,6 +293,7 @@ def stay_move(
         expected_duration=expected_duration,
         source=source,
         request=request,
+        moved_from=previous,
     )
 
 
@@ -321,6 +344,7 @@ def household_add_member(
         person=person,
         defaults={"relationship": relationship, "schooling": schooling},
     )
+    persons_changed([person.pk])  # school-age children enrolled are counted
     audit_record(
         action=Action.UPDATE,
         actor=actor,
@@ -421,6 +445,8 @@ def person_merge(
         for f in Person._meta.concrete_fields
         if f.name not in ("id_number_enc", "phone_enc", "search_chars")
     }
+    # Both files' grids are counted afresh: the duplicate's stays move to the survivor.
+    persons_changed([survivor.pk, duplicate.pk])
     moved: dict[str, int] = {}
     # Open stays: the survivor keeps its own open stay; the duplicate's is closed first.
     open_dup = duplicate.stays.filter(departure_date__isnull=True).first()
