@@ -33,6 +33,9 @@ DATA_KEY = parse_data_key(
     env_str("TONGXIN_DATA_KEY") or local_secret(VAR_DIR, "data_key", new_data_key)
 )
 DEMO_PASSWORD = env_str("TONGXIN_DEMO_PASSWORD", "Tongxin@2026demo")
+# A Chinese TrueType font (.ttf/.ttc) embedded in the PDF forms; empty: a known system font
+# if there is one, else a font the PDF reader supplies (reports.exports).
+PDF_FONT = env_str("TONGXIN_PDF_FONT", "")
 ALLOWED_HOSTS = env_list("TONGXIN_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("TONGXIN_CSRF_TRUSTED_ORIGINS", [])
 
@@ -62,6 +65,8 @@ INSTALLED_APPS = [
     "tongxin.disputes",
     "tongxin.coordination",
     "tongxin.exchange",
+    "tongxin.reports",
+    "tongxin.analytics",
     "tongxin.api",
 ]
 
@@ -252,12 +257,14 @@ SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
 PERIODIC_JOBS = [
     "tongxin.disputes.jobs.screening_reminder_job",
     "tongxin.coordination.jobs.coordination_alert_job",
+    "tongxin.reports.jobs.refresh_counts_job",
 ]
 # Demo data of the domain apps, loaded by `tongxin demo` after the city and its persons
 # (callables taking `seed`; each leaves an already loaded database alone).
 DEMO_LOADERS = [
     "tongxin.disputes.demo.load_demo_disputes",
     "tongxin.coordination.demo.load_demo_coordination",
+    "tongxin.reports.demo.load_demo_reports",
 ]
 
 LOGGING = {

@@ -14,5 +14,7 @@ urlpatterns = [
     path("services/", include("tongxin.services.urls")),
     path("disputes/", include("tongxin.disputes.urls")),
     path("coordination/", include("tongxin.coordination.urls")),
+    path("reports/", include("tongxin.reports.urls")),
+    path("analytics/", include("tongxin.analytics.urls")),
     path("api/v1/", include("tongxin.api.urls")),
 ]

@@ -46,6 +46,9 @@ class Cap(models.TextChoices):
     GEO_READ = "geo.read", _("查看辖区")
     DEPARTMENT_MANAGE = "department.manage", _("管理成员单位")
     DASHBOARD = "dashboard.read", _("查看统计")
+    REPORT_FILE = "report.file", _("填报统计报表")
+    REPORT_REVIEW = "report.review", _("审核下级统计报表")
+    REPORT_CONFIGURE = "report.configure", _("配置统计报表")
     SCREENING_FILE = "screening.file", _("填报月度矛盾纠纷排查")
     DISPUTE_READ = "dispute.read", _("查看矛盾纠纷")
     DISPUTE_WRITE = "dispute.write", _("登记和调处矛盾纠纷")
@@ -68,11 +71,20 @@ CAPABILITIES: dict[str, set[str]] = {
     Role.GRID_WORKER: _STAFF_READ | _DISPUTES | {Cap.PERSON_WRITE},
     Role.COMMUNITY_OFFICER: _STAFF_READ
     | _DISPUTES
-    | {Cap.PERSON_WRITE, Cap.GEO_MANAGE, Cap.PERSON_EXPORT, Cap.PERSON_IMPORT, Cap.SCREENING_FILE},
+    | {
+        Cap.PERSON_WRITE,
+        Cap.GEO_MANAGE,
+        Cap.PERSON_EXPORT,
+        Cap.PERSON_IMPORT,
+        Cap.SCREENING_FILE,
+        Cap.REPORT_FILE,
+    },
     Role.STREET_OFFICER: _STAFF_READ
     | _DISPUTES
     | {
         Cap.SCREENING_FILE,
+        Cap.REPORT_FILE,
+        Cap.REPORT_REVIEW,
         Cap.DISPUTE_REVIEW,
         Cap.COORDINATION_READ,
         Cap.PERSON_WRITE,
@@ -87,6 +99,9 @@ CAPABILITIES: dict[str, set[str]] = {
     | _DISPUTES
     | {
         Cap.SCREENING_FILE,
+        Cap.REPORT_FILE,
+        Cap.REPORT_REVIEW,
+        Cap.REPORT_CONFIGURE,
         Cap.DISPUTE_REVIEW,
         Cap.COORDINATION_READ,
         Cap.COORDINATION_MANAGE,

@@ -2,7 +2,7 @@ from django.urls import path
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import SimpleRouter
 
-from . import coordination, disputes, registry, requests, views
+from . import coordination, disputes, registry, reports, requests, views
 
 router = SimpleRouter()
 router.register("persons", registry.PersonViewSet, basename="persons")
@@ -22,6 +22,7 @@ urlpatterns = [
     path("geo/units/", views.UnitList.as_view(), name="units"),
     path("departments/", views.DepartmentList.as_view(), name="departments"),
     path("audit/events/", views.AuditEventList.as_view(), name="audit_events"),
+    path("reports/stats/", reports.StatsReport.as_view(), name="stats_report"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", views.api_docs, name="docs"),
     *router.urls,

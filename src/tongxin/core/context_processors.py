@@ -12,6 +12,8 @@ NAVIGATION = [
     ("disputes:screening_list", _("矛盾纠纷排查"), Cap.DISPUTE_READ),
     ("disputes:dispute_list", _("矛盾纠纷调处"), Cap.DISPUTE_READ),
     ("disputes:statistics", _("纠纷统计"), Cap.DASHBOARD),
+    ("analytics:dashboard", _("数据看板"), Cap.DASHBOARD),
+    ("reports:index", _("统计报表"), Cap.DASHBOARD),
     ("coordination:task_list", _("督查督办"), Cap.COORDINATION_READ),
     ("coordination:inspection_list", _("监督检查"), Cap.COORDINATION_READ),
     ("coordination:meeting_list", _("联席会议"), Cap.COORDINATION_READ),

@@ -5,10 +5,15 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+from datetime import datetime, time, timedelta
 
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.utils import timezone
 
+from tongxin.core.stats import child_path_length
+from tongxin.geo.models import subtree_q
+
+from .models import ServiceRequest
 from .workdays import working_days_between
 
 GROUPINGS = {
@@ -68,3 +73,24 @@ def request_metrics(requests, by: str) -> list[Row]:
             row.satisfaction_sum += satisfaction
             row.satisfaction_count += 1
     return sorted(rows.values(), key=lambda r: r.key)
+
+
+def request_counts_by_unit(unit_path: str, date_from, date_to) -> dict[str, dict[str, int]]:
+    """Requests under `unit_path` received, and resolved, on the days date_from..date_to,
+    by the child units' paths (the unit's own path for requests recorded at its level):
+    {path: {"received", "resolved"}}. Not user-scoped: the caller decides what its user
+    may see."""
+    start = timezone.make_aware(datetime.combine(date_from, time.min))
+    end = timezone.make_aware(datetime.combine(date_to + timedelta(days=1), time.min))
+    rows = ServiceRequest.objects.filter(
+        subtree_q(unit_path, "unit_path"),
+        Q(received_at__gte=start, received_at__lt=end)
+        | Q(resolved_at__gte=start, resolved_at__lt=end),
+    ).values_list("unit_path", "received_at", "resolved_at")
+    depth = child_path_length(unit_path)
+    result: dict[str, dict[str, int]] = {}
+    for path, received, resolved in rows.iterator():
+        entry = result.setdefault(path[:depth], {"received": 0, "resolved": 0})
+        entry["received"] += start <= received < end
+        entry["resolved"] += resolved is not None and start <= resolved < end
+    return result
