@@ -502,6 +502,28 @@ ROUTES = [
         out_of_scope=COORD_READERS - MEETING_VIEWERS,
         api=True,
     ),
+    # Statistics: forms from the community up (grid workers' scope holds none), dashboards
+    # from the grid up; columns configured by the bureau.
+    Route("analytics:dashboard", DASHBOARD_READERS),
+    Route("reports:index", DASHBOARD_READERS - GRID_WORKERS, out_of_scope=GRID_WORKERS),
+    *[
+        Route(name, DASHBOARD_READERS - GRID_WORKERS, args=args, out_of_scope=GRID_WORKERS)
+        for name, args in (
+            ("reports:form", (DEMO_COMMUNITY, "last_month")),
+            ("reports:form_print", (DEMO_COMMUNITY, "last_month")),
+            ("reports:form_export", (DEMO_COMMUNITY, "last_month", "xlsx")),
+        )
+    ],
+    Route(
+        "reports:form_diff",
+        DASHBOARD_READERS - GRID_WORKERS - {"community_officer"},
+        args=("submitted_community", "last_month"),
+        out_of_scope=GRID_WORKERS | {"community_officer"},  # another community's form
+    ),
+    Route("reports:columns", COORD_MANAGERS),
+    Route("reports:column_new", COORD_MANAGERS),
+    Route("reports:column_edit", COORD_MANAGERS, args=("present",)),
+    Route("api:stats_report", DASHBOARD_READERS, ok=400, api=True),  # no unit given: 400
     Route("geo:root", GEO_READERS, ok=302),
     Route(
         "geo:unit",
@@ -595,8 +617,23 @@ def _resolve_args(route: Route) -> tuple:
         "inspection": hotel_inspection,
         "meeting": city_meeting,
         "region": partner_region,
+        "last_month": last_month,
+        "submitted_community": submitted_community,
     }
     return tuple(values[a]() if a in values else a for a in route.args)
+
+
+def last_month() -> str:
+    from tongxin.reports.periods import last_complete
+
+    return last_complete("month", timezone.localdate()).key
+
+
+def submitted_community() -> str:
+    """The demo street's community whose form waits for the street's review."""
+    from tongxin.reports.models import StatForm
+
+    return StatForm.objects.get(status="submitted", period=last_month()).unit.code
 
 
 def _all_url_names() -> set[str]:
@@ -657,6 +694,16 @@ def _snapshot():
         tuple(SecurityPolicy.objects.values_list("max_failures", "lock_minutes")),
         sorted(User.objects.get(username="street_officer").roles),
         _coordination_snapshot(),
+        _reports_snapshot(),
+    )
+
+
+def _reports_snapshot():
+    from tongxin.reports.models import ReportColumn, StatForm
+
+    return (
+        tuple(StatForm.objects.values_list("unit__code", "status").order_by("pk")),
+        ReportColumn.objects.count(),
     )
 
 
@@ -737,6 +784,30 @@ POSTS = [
     ("coordination:task_new", (), "task_data", COORD_MANAGERS),
     ("coordination:meeting_new", (), "meeting_data", COORD_MANAGERS),
     ("coordination:region_detail", ("region",), "exchange_data", {"city_admin"}),
+    (
+        "reports:form",
+        (DEMO_COMMUNITY, "last_month"),
+        {"action": "submit", "preparer": "社区专干"},
+        {"community_officer", "street_officer"},
+    ),
+    (
+        "reports:form",
+        ("submitted_community", "last_month"),
+        {"action": "accept"},
+        {"street_officer"},
+    ),
+    (
+        "reports:column_new",
+        (),
+        {
+            "code": "eth_dongxiang",
+            "group": "民族",
+            "label": "东乡族",
+            "keys": "eth:26",
+            "order": 999,
+        },
+        COORD_MANAGERS,
+    ),
     (
         "registry:duplicate_rules",
         (),

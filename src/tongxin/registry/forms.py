@@ -29,7 +29,7 @@ BLANK: list = [("", "—")]
 DATE = forms.DateInput(attrs={"type": "date"})
 
 
-def apply_errors(form: forms.Form, exc: ValidationError) -> None:
+def apply_errors(form: forms.BaseForm, exc: ValidationError) -> None:
     """Put a service's or validator's errors on the form's fields (others on the form)."""
     for field, messages in exc.message_dict.items():
         target = field if field in form.fields else None
@@ -252,6 +252,13 @@ class FilterForm(forms.Form):
     )
     interpreter_needed = forms.BooleanField(label=_("需要翻译"), required=False)
     school_age_children = forms.BooleanField(label=_("有学龄儿童的家庭"), required=False)
+    age_from = forms.IntegerField(label=_("年龄自"), required=False, min_value=0, max_value=150)
+    age_to = forms.IntegerField(label=_("年龄至"), required=False, min_value=0, max_value=150)
+    housing_kind = forms.ChoiceField(
+        label=_("住房类别"),
+        required=False,
+        choices=BLANK + HousingKind.choices + [("none", _("未登记住房"))],
+    )
 
     def __init__(self, *args, provinces: dict[str, str], **kwargs):
         super().__init__(*args, **kwargs)

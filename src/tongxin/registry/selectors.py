@@ -16,7 +16,7 @@ from tongxin.core import crypto
 from tongxin.core.validators import normalise_citizen_id
 
 from .codes import FACT_READER_ROLES, FACT_READERS_BY_DEPARTMENT
-from .models import DepartmentFact, HouseholdMember, Person
+from .models import DepartmentFact, HouseholdMember, Person, Stay
 from .search_keys import latin_key, spaced_chars
 
 AGE_BANDS = {
@@ -114,6 +114,9 @@ class PersonFilters:
     insurance: str = ""  # a kind of social insurance, or "none"
     interpreter_needed: bool = False
     school_age_children: bool = False
+    age_from: int | None = None  # whole years today (the dashboard's age–sex pyramid)
+    age_to: int | None = None
+    housing_kind: str = ""  # of the current stay's housing; "none": no housing recorded
 
 
 def person_list_for(user, filters: PersonFilters) -> models.QuerySet[Person]:
@@ -155,6 +158,20 @@ def person_list_for(user, filters: PersonFilters) -> models.QuerySet[Person]:
         low, high = AGE_BANDS[filters.age_band]
         earliest, latest = birth_range(timezone.localdate(), low, high)
         persons = persons.filter(birth_date__gte=earliest, birth_date__lte=latest)
+    if filters.age_from is not None or filters.age_to is not None:
+        earliest, latest = birth_range(
+            timezone.localdate(),
+            filters.age_from or 0,
+            200 if filters.age_to is None else filters.age_to,
+        )
+        persons = persons.filter(birth_date__gte=earliest, birth_date__lte=latest)
+    if filters.housing_kind:
+        open_stays = Stay.objects.filter(person=models.OuterRef("pk"), departure_date__isnull=True)
+        if filters.housing_kind == "none":
+            open_stays = open_stays.filter(housing__isnull=True)
+        else:
+            open_stays = open_stays.filter(housing__kind=filters.housing_kind)
+        persons = persons.filter(models.Exists(open_stays))
     if filters.arrival_from:
         persons = persons.filter(arrival_date__gte=filters.arrival_from)
     if filters.arrival_to:

@@ -65,6 +65,9 @@ def filters_from(request) -> tuple[FilterForm, PersonFilters]:
         insurance=d["insurance"],
         interpreter_needed=d["interpreter_needed"],
         school_age_children=d["school_age_children"],
+        age_from=d["age_from"],
+        age_to=d["age_to"],
+        housing_kind=d["housing_kind"],
     )
 
 

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 from tongxin.accounts.decorators import capability_required
 from tongxin.accounts.roles import Cap
 from tongxin.accounts.scoping import get_scoped_or_404, scoped, visible_departments
+from tongxin.geo.models import Unit, subtree_q
 from tongxin.registry.models import Person
 from tongxin.registry.services import find_by_document
 
@@ -50,6 +51,15 @@ def request_list(request):
         requests = requests.filter(due_at__gte=now, due_at__lt=now + timedelta(days=2))
     if queue == "overdue":
         requests = requests.filter(due_at__lt=now)
+    # Narrowed (never widened) by the dashboards' links: a category, a department, a unit.
+    narrowed = {
+        "category__code": request.GET.get("category"),
+        "department__code": request.GET.get("department"),
+    }
+    requests = requests.filter(**{k: v for k, v in narrowed.items() if v})
+    if request.GET.get("unit"):
+        unit = Unit.objects.filter(code=request.GET["unit"]).first()
+        requests = requests.filter(subtree_q(unit.path, "unit_path")) if unit else requests.none()
     # Green channel first, then the nearest deadline.
     rows = sorted(requests[:500], key=lambda r: (r.green_channel == "", r.due_at))
     return render(

@@ -1,0 +1,103 @@
+"""The dashboard's figures against the registry, its scope, and the lists behind its marks."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from django.utils import timezone
+
+from tests.conftest import login_as
+from tests.reports.oracle import count as oracle
+from tongxin.accounts.models import User
+from tongxin.analytics.data import dashboard
+from tongxin.geo.models import Unit
+from tongxin.reports.periods import Period, last_complete
+
+pytestmark = pytest.mark.django_db
+
+STREET = "410104001"
+
+
+def data_of(response) -> dict:
+    found = re.search(
+        r'<script id="dashboard-data"[^>]*>(.*?)</script>', response.content.decode(), re.S
+    )
+    return json.loads(found.group(1))
+
+
+def test_the_figures_are_the_registrys():
+    street = Unit.objects.get(code=STREET)
+    today = timezone.localdate()
+    period = last_complete("month", today)
+    data = dashboard(User.objects.get(username="street_officer"), street, period)
+    truth = oracle(street.path, period.start, today)
+    assert data["kpis"]["present"] == truth["present"] > 0
+    assert data["kpis"]["arrivals"] == truth.get("in", 0)
+    assert data["kpis"]["departures"] == truth.get("out", 0)
+    assert {e["code"]: e["value"] for e in data["ethnicity"]} == {
+        k[4:]: v for k, v in truth.items() if k.startswith("eth:")
+    }
+    values = [e["value"] for e in data["ethnicity"]]
+    assert values == sorted(values, reverse=True)
+    assert sum(data["pyramid"]["male"]) == truth.get("sex:1", 0)
+    assert sum(data["pyramid"]["female"]) == truth.get("sex:2", 0)
+    assert sum(d["value"] for d in data["distribution"]) == truth["present"]
+    assert sum(link["value"] for link in data["sankey"]["links"]) == truth["present"]
+    assert len(data["monthly"]) == 60 and data["monthly"][-1]["month"] == period.key
+    assert data["monthly"][-1]["present"] == truth["present"]
+    assert data["monthly"][-1]["in"] == truth.get("in", 0)
+
+
+def test_marks_open_lists_only_for_those_who_may_read_them():
+    street = Unit.objects.get(code=STREET)
+    period = Period.of("month", timezone.localdate())
+    officer = dashboard(User.objects.get(username="street_officer"), street, period)
+    hui = next(e for e in officer["ethnicity"] if e["code"] == "03")
+    assert hui["url"] == f"/registry/persons/?unit={STREET}&present=1&ethnicity=03"
+    assert officer["distribution"][0]["url"].startswith("/analytics/?unit=4101040010")
+    # A leader reads figures, never personal data: the same marks carry no list.
+    leader = dashboard(User.objects.get(username="leader"), street, period)
+    assert all(e["url"] == "" for e in leader["ethnicity"])
+    assert all(o["url"] == "" for o in leader["origins"])
+    assert leader["distribution"][0]["url"].startswith("/analytics/")  # drilling down is fine
+
+
+def test_the_list_behind_a_mark_shows_those_counted(client):
+    street = Unit.objects.get(code=STREET)
+    login_as(client, "street_officer")
+    data = data_of(client.get(f"/analytics/?unit={STREET}"))
+    hui = next(e for e in data["ethnicity"] if e["code"] == "03")
+    listing = client.get(hui["url"])
+    assert listing.status_code == 200
+    shown = len(re.findall(r'href="/registry/persons/\d+/"', listing.content.decode()))
+    assert shown == min(hui["value"], 50)
+    assert street.name in client.get(f"/analytics/?unit={STREET}").content.decode()
+
+
+def test_scope_a_community_officer_sees_only_the_community(client):
+    login_as(client, "community_officer")
+    page = client.get("/analytics/")
+    assert page.status_code == 200
+    assert data_of(page)["unit"]["code"] == "410104001001"
+    assert client.get(f"/analytics/?unit={STREET}").status_code == 404
+    assert client.get("/analytics/?period=2026-13").status_code == 404
+    login_as(client, "police_liaison")
+    assert client.get("/analytics/").status_code == 403
+
+
+def test_drill_down_from_the_city_to_a_grid(client):
+    login_as(client, "city_admin")
+    path = ["410100", "410104", STREET, "410104001001", "410104001001001"]
+    for parent, child in zip(path, path[1:], strict=False):
+        data = data_of(client.get(f"/analytics/?unit={parent}"))
+        assert child in [d["code"] for d in data["distribution"]]
+    grid = data_of(client.get("/analytics/?unit=410104001001001"))
+    assert grid["distribution"] == []
+    assert (
+        grid["kpis"]["present"]
+        == oracle("410104001001001", timezone.localdate().replace(day=1), timezone.localdate())[
+            "present"
+        ]
+    )
