@@ -343,3 +343,26 @@ def test_a_file_broken_midway_keeps_committed_batches_and_says_why(tmp_path, mod
     # Two full batches of 10 were committed before the broken row; the rest were not.
     assert (job.created, job.rows_done) == (20, 21)
     assert Person.objects.count() == before + 20
+
+
+@pytest.mark.django_db
+def test_an_imported_move_is_counted_as_a_move_and_the_statistics_follow(tmp_path, mode):
+    from django.utils import timezone
+
+    from tests.reports.oracle import count as oracle
+    from tongxin.geo.models import Unit
+    from tongxin.reports import counts
+    from tongxin.reports.periods import Period
+
+    run(write_csv(tmp_path / "a.csv", [person_row(1, 来本地日期="2024-03-01")]))
+    moved = person_row(1, 网格编码=GRID_B, 来本地日期="2025-01-01")
+    run(write_csv(tmp_path / "b.csv", [moved]))
+    person = Person.objects.get(name=moved["姓名"], birth_date=date(1981, 2, 2))
+    first, second = person.stays.order_by("arrival_date")
+    assert first.left_by_move and second.arrived_by_move
+    assert second.resident_since == date(2024, 3, 1)  # residence runs from the first arrival
+    january = Period.parse("2025-01")
+    street = Unit.objects.get(code=GRID_B[:9])
+    found = counts.period_counts([street.pk], january)[street.pk]
+    assert found == dict(oracle(street.path, january.start, timezone.localdate()))
+    assert found.get("move_in", 0) >= 1

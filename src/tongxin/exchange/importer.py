@@ -273,6 +273,7 @@ class Importer:
             "resident_since": moved_from["resident_since"] if moved_from else stay["arrival_date"],
             "arrived_by_move": moved_from is not None,
             "left_by_move": False,
+            "reason": stay["reason"],
             "expected_duration": stay.get("expected_duration", "unknown"),
             "departure_date": None,
             "destination": "",
@@ -461,14 +462,14 @@ class Importer:
                         closed.append(moved_from)
                         journal.append((open_stay["grid_id"], stay["arrival_date"]))
                     new_stays.append((row["id"], stay, moved_from))
-            if COUNTED_PERSON_FIELDS.intersection(change["person"]):
-                counted_persons.append(row["id"])
                 row.update(
                     unit_path=stay["grid"].path,
                     present=True,
                     arrival_date=stay["arrival_date"],
                     stay_reason=stay["reason"],
                 )
+            if COUNTED_PERSON_FIELDS.intersection(change["person"]):
+                counted_persons.append(row["id"])
             row["updated_at"] = self.now_db
             person_rows.append(row)
         columns = [

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 from django.utils.translation import gettext as _
 
@@ -32,8 +33,9 @@ class Column:
         return {"code": self.code, "group": self.group, "label": self.label, "keys": self.keys}
 
 
-def parse(expression: str) -> list[tuple[int, str]]:
-    """[(+1 or -1, key)]; ValueError naming the first term that matches no key."""
+@lru_cache(maxsize=1024)
+def parse(expression: str) -> tuple[tuple[int, str], ...]:
+    """((+1 or -1, key), …); ValueError naming the first term that matches no key."""
     terms: list[tuple[int, str]] = []
     for token in expression.split():
         sign = -1 if token.startswith("-") else 1
@@ -51,7 +53,7 @@ def parse(expression: str) -> list[tuple[int, str]]:
         terms.extend((sign, key) for key in keys)
     if not terms:
         raise ValueError(_("请填写统计口径。"))
-    return terms
+    return tuple(terms)
 
 
 def evaluate(columns: Iterable[Column], counts: dict[str, int]) -> dict[str, int]:

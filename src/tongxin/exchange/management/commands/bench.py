@@ -1,4 +1,5 @@
-"""`tongxin bench search --persons N`: search and list benchmarks on synthetic persons.
+"""`tongxin bench search --persons N`: search and list benchmarks on synthetic persons
+(`bench import --rows N`: exchange/bench.py; `bench stats --persons N`: reports/bench.py).
 
 Meant for a throw-away database, never a real one::
 
@@ -648,12 +649,60 @@ class Command(BaseCommand):
             "--sample", type=int, default=3000, help="rows for django-import-export (0 to skip)"
         )
         bulk.add_argument("--json", action="store_true", help="end with one line of JSON")
+        stats = subparsers.add_parser(
+            "stats",
+            help="statistics: the monthly form and the dashboard from the counts, versus counting the registry",
+        )
+        stats.add_argument("--persons", type=int, required=True)
+        stats.add_argument("--seed", type=int, default=1)
+        stats.add_argument("--repeat", type=int, default=20, help="runs of each timing")
+        stats.add_argument("--json", action="store_true", help="end with one line of JSON")
 
     def handle(self, *args, subcommand: str, **options):
         if subcommand == "search":
             self.search(**options)
         elif subcommand == "import":
             self.bulk_import(**options)
+        elif subcommand == "stats":
+            self.stats(**options)
+
+    def stats(self, *, persons: int, seed: int, repeat: int, json: bool, **_options) -> None:
+        from tongxin.reports.bench import bench_stats
+
+        if persons < 1 or repeat < 1:
+            raise CommandError("--persons 和 --repeat 必须为正数。")
+        try:
+            result = bench_stats(persons, seed=seed, repeat=repeat, progress=self.log)
+        except ValueError as exc:
+            raise CommandError(str(exc)) from None
+        w = self.stdout.write
+        w(
+            f"database           {result['database']}, {result['persons']:,} persons, {result['stays']:,} stays, {result['grids']:,} grids"
+        )
+        if result["fill_seconds"] is not None:
+            w(f"fill (demo)        {result['fill_seconds']:.0f} s")
+        w(
+            f"counts, first build {result['build_seconds']:.1f} s: {result['months']} months, "
+            f"{result['unit_months']:,} unit-months, {result['counts_mb']:.1f} MB"
+        )
+        for key, label in (
+            ("form", "city monthly form"),
+            ("dashboard", "dashboard data"),
+            ("refresh_after_one_change", "refresh, 1 change"),
+            ("baseline_fold", "registry fold"),
+            ("baseline_group_by", "registry GROUP BY"),
+        ):
+            r = result[key]
+            w(
+                f"{label:<19}p50 {r['p50_ms']:>9.1f} ms   p95 {r['p95_ms']:>9.1f} ms   ({r['runs']} runs)"
+            )
+        w(
+            f"form from the counts: {result['form_vs_fold']:.1f}× faster than folding the registry, "
+            f"{result['form_vs_group_by']:.1f}× faster than one GROUP BY; "
+            f"baselines agree: {result['baselines_agree']}"
+        )
+        if json:
+            self.stdout.write(_json.dumps(result, ensure_ascii=False, default=str))
 
     def bulk_import(self, *, rows: int, seed: int, sample: int, json: bool, **_options) -> None:
         from tongxin.exchange.bench import bench_import
