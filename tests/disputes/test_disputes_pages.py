@@ -7,6 +7,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from tongxin.accounts.models import User
 from tongxin.disputes.models import Dispute, ScreeningReport
 from tongxin.registry.models import Person
 
@@ -98,8 +99,10 @@ def test_ethnic_factors_checked_without_a_reason_is_refused_on_the_page(client):
 
 
 @pytest.mark.django_db
-def test_the_setter_sees_why_they_cannot_confirm_and_a_colleague_can(client):
-    first, second = street_officer("street_a"), street_officer("street_b")
+def test_the_setter_and_a_colleague_see_why_they_cannot_confirm_and_the_district_can(client):
+    first = street_officer("street_a")
+    street_officer("street_b")
+    second = User.objects.get(username="district_officer")
     case = dispute(first, COMMUNITIES[0])
     from tongxin.disputes import services
 
@@ -115,6 +118,15 @@ def test_the_setter_sees_why_they_cannot_confirm_and_a_colleague_can(client):
     case.refresh_from_db()
     assert case.ethnic_review == "pending"
     login_as(client, "street_b")
+    page = client.get(url).content.decode()
+    assert 'id="review-form"' not in page
+    assert (
+        "复核须由纠纷所属单位和认定人所在单位的上级人员进行（街道认定的由区县及以上复核）。" in page
+    )
+    client.post(url, {"action": "review_confirm", "note": "属实"})
+    case.refresh_from_db()
+    assert case.ethnic_review == "pending"
+    login_as(client, "district_officer")
     assert 'id="review-form"' in client.get(url).content.decode()
     client.post(url, {"action": "review_confirm", "note": "属实"})
     case.refresh_from_db()
