@@ -92,6 +92,42 @@ def test_assign_report_submit_return_and_approve():
 
 
 @pytest.mark.django_db
+def test_an_assignee_added_to_a_finished_task_reopens_it():
+    office = User.objects.get(username="district_officer")
+    police, liaison = district_police()
+    street = street_officer()
+    task = new_task(office, [services.Assignee(unit=unit(STREET))])
+    by_street = task.assignments.get()
+    services.assignment_submit(actor=street, assignment=by_street, note="完成")
+    services.assignment_review(actor=office, assignment=by_street, approve=True)
+    task.refresh_from_db()
+    assert task.status == "done" and task.completed_at is not None
+
+    added = services.task_assign(
+        actor=office, task=task, assignee=services.Assignee(department=police)
+    )
+    task.refresh_from_db()
+    assert (task.status, task.completed_at) == ("open", None)
+    assert (added.status, added.assignee_name) == ("assigned", "管城回族区公安部门")
+    assert texts(liaison) == [
+        f"新的督办事项 {task.number}：出租房屋安全专项排查，请于 {task.due_date:%Y-%m-%d} 前办结。"
+    ]
+    services.assignment_submit(actor=liaison, assignment=added, note="排查完毕。")
+    services.assignment_review(actor=office, assignment=added, approve=True)
+    task.refresh_from_db()
+    assert task.status == "done"
+
+    cancelled = new_task(office, [services.Assignee(unit=unit(STREET))], title="撤销的事项")
+    services.task_cancel(actor=office, task=cancelled, reason="重复交办")
+    cancelled.refresh_from_db()
+    with pytest.raises(services.CoordinationError, match="该事项已撤销，不能增加承办单位"):
+        services.task_assign(
+            actor=office, task=cancelled, assignee=services.Assignee(department=police)
+        )
+    assert cancelled.assignments.count() == 1
+
+
+@pytest.mark.django_db
 def test_overdue_task_alerts_once_a_week_and_due_soon_once():
     office = User.objects.get(username="district_officer")
     police, liaison = district_police()

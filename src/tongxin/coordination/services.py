@@ -235,17 +235,29 @@ def task_create(
 def task_assign(
     *, actor: User, task: SupervisionTask, assignee: Assignee, http_request=None
 ) -> TaskAssignment:
+    """Add an assignee. A finished task is open again until the new assignee's work is
+    accepted too; a cancelled one stays cancelled."""
     if not is_office(actor, task):
         raise CoordinationError(_("只有交办单位可以增加承办单位。"))
-    if task.status != TaskStatus.OPEN:
-        raise CoordinationError(_("该事项已办结或撤销。"))
+    if task.status == TaskStatus.CANCELLED:
+        raise CoordinationError(_("该事项已撤销，不能增加承办单位。"))
     _check_assignee(task.unit, assignee)
     exists = task.assignments.filter(department=assignee.department, unit=assignee.unit).exists()
     if exists:
         raise CoordinationError(_("该单位已在承办名单中。"))
-    SupervisionTask.objects.filter(pk=task.pk, status=TaskStatus.DONE).update(
+    if SupervisionTask.objects.filter(pk=task.pk, status=TaskStatus.DONE).update(
         status=TaskStatus.OPEN, completed_at=None
-    )
+    ):
+        audit_record(
+            action=Action.UPDATE,
+            actor=actor,
+            request=http_request,
+            obj=task,
+            detail={"reopened": True},
+        )
+    elif not SupervisionTask.objects.filter(pk=task.pk, status=TaskStatus.OPEN).exists():
+        raise CoordinationError(_("该事项已撤销，不能增加承办单位。"))
+    task.refresh_from_db()
     return _add_assignment(task, assignee, actor, http_request)
 
 
