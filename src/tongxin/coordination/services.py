@@ -1132,12 +1132,19 @@ def meeting_record(
     http_request=None,
 ) -> JointMeeting:
     """After the meeting: who came for each invited department (`present` maps attendance
-    ids to the attendee's name), other attendees, and the minutes."""
+    ids to the attendee's name), other attendees, and the minutes. Recorded once: a second
+    submission (a reload, a double click) would add the other attendees again."""
     _office_of(actor, meeting.unit)
+    if meeting.status == MeetingStatus.HELD:
+        raise CoordinationError(_("该会议的出席和纪要已经记录，不能重复记录。"))
     if meeting.date > timezone.localdate():
         raise CoordinationError(_("会议尚未召开，不能记录纪要。"))
     if not minutes.strip():
         raise CoordinationError(_("请填写会议纪要。"))
+    if not JointMeeting.objects.filter(pk=meeting.pk, status=MeetingStatus.PLANNED).update(
+        minutes=minutes.strip(), status=MeetingStatus.HELD
+    ):
+        raise CoordinationError(_("该会议的出席和纪要已经记录，不能重复记录。"))
     for attendance in meeting.attendances.filter(department__isnull=False):
         name = present.get(attendance.pk)
         Attendance.objects.filter(pk=attendance.pk).update(
@@ -1146,9 +1153,6 @@ def meeting_record(
     for name in others:
         if name.strip():
             Attendance.objects.create(meeting=meeting, name=name.strip()[:200], present=True)
-    JointMeeting.objects.filter(pk=meeting.pk).update(
-        minutes=minutes.strip(), status=MeetingStatus.HELD
-    )
     audit_record(
         action=Action.UPDATE,
         actor=actor,
