@@ -202,3 +202,44 @@ def test_a_refused_step_keeps_what_was_typed(client):
     assert 'name="mediators" value="人民调解员"' in page
     assert ">双方各让一步，约定下周再谈。</textarea>" in page
     assert case.sessions.count() == 0
+
+
+@pytest.mark.django_db
+def test_a_concluded_case_is_not_edited_until_reopened(client):
+    from tongxin.disputes import services
+
+    officer = community_officer(1)
+    case = dispute(officer, COMMUNITIES[0])
+    services.dispute_conclude(actor=officer, dispute=case, result="agreement", note="退还押金。")
+    case.refresh_from_db()
+    edit = {
+        "kind": "wages",
+        "place": "别处",
+        "occurred_on": case.occurred_on,
+        "facts": "改写的事实。",
+        "risk_level": "high",
+    }
+    with pytest.raises(services.DisputeError, match="已结案的纠纷不能修改；如需更正，请先重新调解"):
+        services.dispute_update(actor=officer, dispute=case, **edit)
+
+    login_as(client, "community_1")
+    detail = reverse("disputes:dispute_detail", args=[case.pk])
+    assert 'id="dispute-edit"' not in client.get(detail).content.decode()
+    url = reverse("disputes:dispute_edit", args=[case.pk])
+    response = client.post(url, edit | {"occurred_on": case.occurred_on.isoformat()}, follow=True)
+    assert response.redirect_chain == [(detail, 302)]
+    assert "已结案的纠纷不能修改；如需更正，请先重新调解。" in response.content.decode()
+    case.refresh_from_db()
+    assert (case.kind, case.place, case.risk_level, case.status) == (
+        "rental",
+        "3 号院",
+        "low",
+        "concluded",
+    )
+    assert [e.action for e in case.events.all()] == ["create", "conclude"]
+
+    services.dispute_reopen(actor=officer, dispute=case, reason="协议未履行")
+    assert 'id="dispute-edit"' in client.get(detail).content.decode()
+    client.post(url, edit | {"occurred_on": case.occurred_on.isoformat()})
+    case.refresh_from_db()
+    assert (case.kind, case.place, case.risk_level) == ("wages", "别处", "high")

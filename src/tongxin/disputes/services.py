@@ -13,6 +13,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from tongxin.accounts.models import User
 from tongxin.accounts.roles import CAPABILITIES, Cap, DataScope, Role
@@ -44,6 +45,7 @@ log = logging.getLogger(__name__)
 
 ETHNIC_REASON_MIN = 10  # characters: a sentence, not "是"
 DISPUTE_UNIT_LEVELS = (Level.COMMUNITY, Level.STREET, Level.DISTRICT)
+CONCLUDED_NO_EDIT = gettext_lazy("已结案的纠纷不能修改；如需更正，请先重新调解。")
 
 
 class DisputeError(Exception):
@@ -506,18 +508,22 @@ def dispute_update(
     risk_level: str,
     http_request=None,
 ) -> Dispute:
+    if dispute.status == Status.CONCLUDED:
+        raise DisputeError(CONCLUDED_NO_EDIT)
     if not facts.strip() or not place.strip():
         raise DisputeError(_("请填写发生地点和事实经过。"))
     if occurred_on > dispute.found_on:
         raise DisputeError(_("发生日期不能晚于发现日期，发现日期不能晚于今天。"))
     before = {"kind": dispute.kind, "risk_level": dispute.risk_level}
-    Dispute.objects.filter(pk=dispute.pk).update(
+    # A concluded case is a record of what was decided: reopen it first (with a reason).
+    if not Dispute.objects.filter(pk=dispute.pk, status__in=[Status.OPEN, Status.MEDIATING]).update(
         kind=kind,
         place=place.strip(),
         occurred_on=occurred_on,
         facts=facts.strip(),
         risk_level=risk_level,
-    )
+    ):
+        raise DisputeError(CONCLUDED_NO_EDIT)
     _event(dispute, "edit", actor)
     audit_record(
         action=Action.UPDATE,
