@@ -66,11 +66,26 @@ def task_statistics(assignments: QuerySet[TaskAssignment], by: str) -> list[Grou
     )
 
 
+def later_rounds(firsts: list[Inspection]) -> dict[int, Inspection]:
+    """The re-inspections of these cases by the round they follow, whenever they took place:
+    a case first visited in December and passed in January is closed, not open, in its
+    year's statistics. Later rounds are of the same window unit, so in the same scope."""
+    following: dict[int, Inspection] = {}
+    frontier = [r.pk for r in firsts]
+    while frontier:
+        rounds = list(Inspection.objects.filter(previous_id__in=frontier))
+        following.update({r.previous_id: r for r in rounds if r.previous_id})
+        frontier = [r.pk for r in rounds]
+    return following
+
+
 def inspection_statistics(inspections: QuerySet[Inspection], by: str) -> list[Group]:
-    """Per case (a first inspection and its re-inspections): done when its last round
-    passed, "resolved" = passed at the first visit, days from the first visit to the pass."""
+    """Per case (a first inspection among `inspections` and all its re-inspections): done
+    when its last round passed, "resolved" = passed at the first visit, days from the first
+    visit to the pass. A re-inspection whose first round is not among `inspections` belongs
+    to that round's period."""
     rounds = list(inspections.select_related("window_unit"))
-    following = {r.previous_id: r for r in rounds if r.previous_id}
+    following = later_rounds([r for r in rounds if r.previous_id is None])
     names = dict(
         Unit.objects.filter(path__in={r.unit_path[:9] for r in rounds}).values_list("path", "name")
     )
