@@ -39,6 +39,22 @@ def test_the_report_form_offers_last_month_for_the_officers_own_community(client
     assert "零报告（本月排查未发现矛盾纠纷）" in page
 
 
+MONTHS = "January February March April May June July August September October November December"
+
+
+@pytest.mark.django_db
+def test_the_report_months_are_named_in_the_readers_language(client):
+    community_officer(1)
+    login_as(client, "community_1")
+    last = timezone.localdate().replace(day=1) - timedelta(days=1)
+    page = client.get(reverse("disputes:screening_new")).content.decode()
+    assert f'<option value="{last:%Y-%m}" selected>{last.year}年{last.month}月</option>' in page
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    page = client.get(reverse("disputes:screening_new")).content.decode()
+    english = f"{MONTHS.split()[last.month - 1]} {last.year}"
+    assert f'<option value="{last:%Y-%m}" selected>{english}</option>' in page
+
+
 @pytest.mark.django_db
 def test_registering_a_dispute_with_a_registered_party(client):
     login_as(client, "community_officer")
