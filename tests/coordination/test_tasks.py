@@ -11,7 +11,7 @@ from django.utils import timezone
 from tongxin.accounts.models import Department, User
 from tongxin.accounts.roles import Role
 from tongxin.coordination import selectors, services
-from tongxin.coordination.models import SupervisionTask, TaskAssignment
+from tongxin.coordination.models import CirculationNotice, SupervisionTask, TaskAssignment
 from tongxin.disputes import services as dispute_services
 from tongxin.services.models import Notification
 
@@ -358,3 +358,33 @@ def test_task_lists_take_the_same_queries_for_one_task_or_many(
             assert client.get(reverse("coordination:task_list")).status_code == 200
         with django_assert_max_num_queries(12):
             assert client.get(reverse("api:tasks-list")).status_code == 200
+
+
+@pytest.mark.django_db
+def test_a_notice_made_from_the_english_pages_is_still_a_chinese_document(client):
+    _district_tasks_with_every_state()
+    today = timezone.localdate()
+    login_as(client, "district_officer")
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    form = client.get(reverse("coordination:notice_new")).content.decode()
+    assert "Period from" in form  # the page is in English, the title it offers is not
+    assert 'value="关于督查督办事项办理情况的通报"' in form
+    start = today - timedelta(days=30)
+    response = client.post(
+        reverse("coordination:notice_new"),
+        {
+            "kind": "criticism",
+            "title": "关于督查督办事项办理情况的通报",
+            "period_from": start.isoformat(),
+            "period_to": today.isoformat(),
+        },
+    )
+    notice = CirculationNotice.objects.get(unit__code=DISTRICT)
+    assert response["Location"] == reverse("coordination:notice_detail", args=[notice.pk])
+    assert notice.body.startswith(
+        f"{start.year}年{start.month}月{start.day}日至{today.year}年{today.month}月{today.day}日，"
+        "管城回族区少数民族流动人口服务管理工作领导小组办公室共跟踪督办事项 1 项"
+    )
+    printed = client.get(reverse("coordination:notice_print", args=[notice.pk])).content.decode()
+    assert '<p class="addressee">各成员单位，各区县、街道：</p>' in printed
+    assert "逾期未办结（逾期 5 天）" in printed and "（草稿，未印发）" in printed

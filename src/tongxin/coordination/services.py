@@ -10,9 +10,11 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -499,6 +501,15 @@ def notice_rows(notice: CirculationNotice) -> list[dict]:
     return [dict(r, label=STATE_LABELS.get(r["state"], r["state"])) for r in notice.rows]
 
 
+# A notice is an official document issued in Chinese, whatever language the office's pages
+# are shown in: its title, text and dates are written in the source language.
+
+
+def notice_default_title() -> str:
+    with translation.override(settings.LANGUAGE_CODE):
+        return _("关于督查督办事项办理情况的通报")
+
+
 def _notice_body(office: Unit, period_from: date, period_to: date, rows: list[dict]) -> str:
     counts = {k: sum(1 for r in rows if r["state"] == k) for k in STATE_LABELS}
     tasks = len({r["task"] for r in rows})
@@ -507,8 +518,8 @@ def _notice_body(office: Unit, period_from: date, period_to: date, rows: list[di
         "承办任务 %(m)d 件，其中按时办结 %(a)d 件，逾期办结 %(b)d 件，逾期未办结 %(c)d 件，"
         "正在办理 %(d)d 件。"
     ) % {
-        "f": f"{period_from:%Y年%-m月%-d日}",
-        "t": f"{period_to:%Y年%-m月%-d日}",
+        "f": date_format(period_from, "DATE_FORMAT"),
+        "t": date_format(period_to, "DATE_FORMAT"),
         "o": office.name,
         "n": tasks,
         "m": len(rows),
@@ -545,14 +556,16 @@ def notice_generate(
     if period_to < period_from:
         raise CoordinationError(_("通报期间的结束日期不能早于开始日期。"))
     rows = _notice_rows(office, period_from, period_to)
+    with translation.override(settings.LANGUAGE_CODE):
+        body = _notice_body(office, period_from, period_to, rows)
     notice = CirculationNotice.objects.create(
         kind=kind,
-        title=title.strip()[:200] or _("关于督查督办事项办理情况的通报"),
+        title=title.strip()[:200] or notice_default_title(),
         unit=office,
         unit_path=office.path,
         period_from=period_from,
         period_to=period_to,
-        body=_notice_body(office, period_from, period_to, rows),
+        body=body,
         rows=rows,
         created_by=actor,
     )
