@@ -267,3 +267,44 @@ def test_assessment_criteria_are_configuration(client):
     office = User.objects.get(username="district_officer")
     assessment = services.assessment_open(actor=office, year=2024, unit=unit(STREET))
     assert assessment.scores.filter(criterion=added).exists()
+
+
+@pytest.mark.django_db
+def test_a_case_passed_at_a_reinspection_the_next_year_counts_as_closed_in_its_year():
+    office, _liaison, school = setup_window()
+    catering = ChecklistTemplate.objects.get(code="catering")
+    items, answers = results(catering, fail=(0,))
+    year = timezone.localdate().year - 1
+    first = services.inspection_record(
+        actor=office,
+        window_unit=school,
+        template=catering,
+        inspected_on=date(year, 12, 20),
+        inspectors="李某",
+        results=answers,
+        rectification_due=date(year + 1, 1, 10),
+    )
+    services.inspection_record(
+        actor=office,
+        window_unit=school,
+        previous=first,
+        inspected_on=date(year + 1, 1, 8),
+        inspectors="李某",
+        results={items[0].pk: ("pass", "")},
+    )
+    mine = Inspection.objects.filter(window_unit=school)
+    rows = metrics.inspection_statistics(
+        metrics.inspections_in_year(year).filter(pk__in=mine), "month"
+    )
+    assert [(r.key, r.total, r.done, r.resolved, r.counts["rectifying"]) for r in rows] == [
+        (f"{year}-12", 1, 1, 0, 0),
+        ("", 1, 1, 0, 0),
+    ]
+    assert rows[0].days == [19]
+    # The re-inspection does not make a case of its own in the next year.
+    assert (
+        metrics.inspection_statistics(
+            metrics.inspections_in_year(year + 1).filter(pk__in=mine), "month"
+        )
+        == []
+    )

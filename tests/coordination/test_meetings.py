@@ -139,3 +139,47 @@ def test_an_office_records_only_its_own_meetings_and_notices():
         services.notice_update(actor=district, notice=notice, title="改", number="x", body="y")
     city_meeting.refresh_from_db()
     assert city_meeting.minutes.startswith("会议听取了各成员单位工作汇报")
+
+
+@pytest.mark.django_db
+def test_a_meeting_is_recorded_once_and_the_form_goes_once_held(client):
+    meeting = district_meeting(2)
+    police = meeting.attendances.get(department__code="410104-police")
+    url = reverse("coordination:meeting_detail", args=[meeting.pk])
+    login_as(client, "district_officer")
+    assert 'id="record-form"' in client.get(url).content.decode()
+    data = {
+        "action": "record",
+        f"present-{police.pk}": "1",
+        f"name-{police.pk}": "张副局长",
+        "others": "北下街街道办事处主任\n新华社区书记",
+        "minutes": "议定两项事项。",
+    }
+    client.post(url, data)
+    meeting.refresh_from_db()
+    assert meeting.status == "held"
+    page = client.get(url).content.decode()
+    assert 'id="record-form"' not in page
+    assert (
+        "<li>北下街街道办事处主任</li>" in page and "<li>管城回族区公安部门：张副局长</li>" in page
+    )
+
+    # The same form sent again (a reload, a second tab) adds nobody and says why.
+    response = client.post(url, data | {"minutes": "改过的纪要。"}, follow=True)
+    assert "该会议的出席和纪要已经记录，不能重复记录。" in response.content.decode()
+    meeting.refresh_from_db()
+    assert meeting.minutes == "议定两项事项。"
+    assert sorted(meeting.attendances.filter(present=True).values_list("name", flat=True)) == [
+        "北下街街道办事处主任",
+        "张副局长",
+        "新华社区书记",
+    ]
+    with pytest.raises(services.CoordinationError, match="不能重复记录"):
+        services.meeting_record(
+            actor=User.objects.get(username="district_officer"),
+            meeting=meeting,
+            minutes="再记一次",
+            present={},
+            others=["又一位"],
+        )
+    assert meeting.attendances.filter(name="又一位").count() == 0

@@ -11,7 +11,7 @@ from django.utils import timezone
 from tongxin.accounts.models import Department, User
 from tongxin.accounts.roles import Role
 from tongxin.coordination import selectors, services
-from tongxin.coordination.models import SupervisionTask, TaskAssignment
+from tongxin.coordination.models import CirculationNotice, SupervisionTask, TaskAssignment
 from tongxin.disputes import services as dispute_services
 from tongxin.services.models import Notification
 
@@ -89,6 +89,42 @@ def test_assign_report_submit_return_and_approve():
     assert task.status == "done" and task.completed_at is not None
     assert (by_street.status, by_street.on_time) == ("done", True)
     assert [p.kind for p in by_police.progress.all()] == ["submit", "return", "submit", "approve"]
+
+
+@pytest.mark.django_db
+def test_an_assignee_added_to_a_finished_task_reopens_it():
+    office = User.objects.get(username="district_officer")
+    police, liaison = district_police()
+    street = street_officer()
+    task = new_task(office, [services.Assignee(unit=unit(STREET))])
+    by_street = task.assignments.get()
+    services.assignment_submit(actor=street, assignment=by_street, note="完成")
+    services.assignment_review(actor=office, assignment=by_street, approve=True)
+    task.refresh_from_db()
+    assert task.status == "done" and task.completed_at is not None
+
+    added = services.task_assign(
+        actor=office, task=task, assignee=services.Assignee(department=police)
+    )
+    task.refresh_from_db()
+    assert (task.status, task.completed_at) == ("open", None)
+    assert (added.status, added.assignee_name) == ("assigned", "管城回族区公安部门")
+    assert texts(liaison) == [
+        f"新的督办事项 {task.number}：出租房屋安全专项排查，请于 {task.due_date:%Y-%m-%d} 前办结。"
+    ]
+    services.assignment_submit(actor=liaison, assignment=added, note="排查完毕。")
+    services.assignment_review(actor=office, assignment=added, approve=True)
+    task.refresh_from_db()
+    assert task.status == "done"
+
+    cancelled = new_task(office, [services.Assignee(unit=unit(STREET))], title="撤销的事项")
+    services.task_cancel(actor=office, task=cancelled, reason="重复交办")
+    cancelled.refresh_from_db()
+    with pytest.raises(services.CoordinationError, match="该事项已撤销，不能增加承办单位"):
+        services.task_assign(
+            actor=office, task=cancelled, assignee=services.Assignee(department=police)
+        )
+    assert cancelled.assignments.count() == 1
 
 
 @pytest.mark.django_db
@@ -322,3 +358,33 @@ def test_task_lists_take_the_same_queries_for_one_task_or_many(
             assert client.get(reverse("coordination:task_list")).status_code == 200
         with django_assert_max_num_queries(12):
             assert client.get(reverse("api:tasks-list")).status_code == 200
+
+
+@pytest.mark.django_db
+def test_a_notice_made_from_the_english_pages_is_still_a_chinese_document(client):
+    _district_tasks_with_every_state()
+    today = timezone.localdate()
+    login_as(client, "district_officer")
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    form = client.get(reverse("coordination:notice_new")).content.decode()
+    assert "Period from" in form  # the page is in English, the title it offers is not
+    assert 'value="关于督查督办事项办理情况的通报"' in form
+    start = today - timedelta(days=30)
+    response = client.post(
+        reverse("coordination:notice_new"),
+        {
+            "kind": "criticism",
+            "title": "关于督查督办事项办理情况的通报",
+            "period_from": start.isoformat(),
+            "period_to": today.isoformat(),
+        },
+    )
+    notice = CirculationNotice.objects.get(unit__code=DISTRICT)
+    assert response["Location"] == reverse("coordination:notice_detail", args=[notice.pk])
+    assert notice.body.startswith(
+        f"{start.year}年{start.month}月{start.day}日至{today.year}年{today.month}月{today.day}日，"
+        "管城回族区少数民族流动人口服务管理工作领导小组办公室共跟踪督办事项 1 项"
+    )
+    printed = client.get(reverse("coordination:notice_print", args=[notice.pk])).content.decode()
+    assert '<p class="addressee">各成员单位，各区县、街道：</p>' in printed
+    assert "逾期未办结（逾期 5 天）" in printed and "（草稿，未印发）" in printed

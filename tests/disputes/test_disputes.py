@@ -34,6 +34,9 @@ def test_ethnic_factors_default_to_no_and_need_a_written_reason():
     assert ordinary.ethnic_review == ""
 
 
+NOT_SENIOR = "复核须由纠纷所属单位和认定人所在单位的上级人员进行"
+
+
 @pytest.mark.django_db
 def test_second_reviewer_rule():
     community = community_officer(1)
@@ -61,20 +64,26 @@ def test_second_reviewer_rule():
         True,
     )
 
-    # Set by a street officer: the same person cannot confirm, a colleague at the street can.
+    # Set by a street officer on a community's case: neither the setter nor a colleague at
+    # the same street may confirm; the district is asked and may.
     second = dispute(street_a, COMMUNITIES[1])
     services.ethnic_factors_set(actor=street_a, dispute=second, reason=REASON)
+    assert [u.username for u in services.senior_reviewers(second)] == ["district_officer"]
     with pytest.raises(services.DisputeError, match="复核须由认定人以外的另一名上级人员进行"):
         services.ethnic_factors_review(actor=street_a, dispute=second, confirm=True)
+    with pytest.raises(services.DisputeError, match=NOT_SENIOR):
+        services.ethnic_factors_review(actor=street_b, dispute=second, confirm=True)
     second.refresh_from_db()
     assert second.ethnic_review == "pending" and second.ethnic_reviewed_by is None
-    services.ethnic_factors_review(actor=street_b, dispute=second, confirm=True)
+    services.ethnic_factors_review(actor=district, dispute=second, confirm=True)
+    second.refresh_from_db()
+    assert (second.ethnic_review, second.ethnic_reviewed_by) == ("confirmed", district)
 
     # A street-level case needs the district: the other street officer is not senior enough.
     third = dispute(street_a, STREET)
     services.ethnic_factors_set(actor=street_a, dispute=third, reason=REASON)
     assert [u.username for u in services.senior_reviewers(third)] == ["district_officer"]
-    with pytest.raises(services.DisputeError, match="社区的纠纷由街道及以上"):
+    with pytest.raises(services.DisputeError, match=NOT_SENIOR):
         services.ethnic_factors_review(actor=street_b, dispute=third, confirm=True)
     with pytest.raises(services.DisputeError, match="请写明复核意见"):
         services.ethnic_factors_review(actor=district, dispute=third, confirm=False)
@@ -93,6 +102,43 @@ def test_second_reviewer_rule():
         "ethnic_set",
         "ethnic_rejected",
     ]
+
+
+@pytest.mark.django_db
+def test_a_flag_set_by_the_district_needs_the_city_and_at_the_city_a_colleague():
+    community = community_officer(1)
+    street = street_officer("street_a")
+    district = User.objects.get(username="district_officer")
+    district_b = account("district_b", "410104", Role.BUREAU_OFFICER)
+    city = User.objects.get(username="city_admin")
+    city_b = account("city_b", "410100", Role.BUREAU_OFFICER)
+
+    # The district set it on a community's case: the street below and a district colleague
+    # are refused, the city decides.
+    case = dispute(community, COMMUNITIES[0])
+    services.ethnic_factors_set(actor=district, dispute=case, reason=REASON)
+    assert sorted(u.username for u in services.senior_reviewers(case)) == ["city_admin", "city_b"]
+    for peer_or_below in (street, district_b):
+        with pytest.raises(services.DisputeError, match=NOT_SENIOR):
+            services.ethnic_factors_review(actor=peer_or_below, dispute=case, confirm=True)
+    case.refresh_from_db()
+    assert case.ethnic_review == "pending"
+    services.ethnic_factors_review(actor=city, dispute=case, confirm=True)
+    case.refresh_from_db()
+    assert (case.ethnic_review, case.ethnic_reviewed_by) == ("confirmed", city)
+
+    # The city is the top of the jurisdiction: nobody is above it, so another officer of the
+    # city confirms what a city officer set, and nobody below it may.
+    top = dispute(community, COMMUNITIES[0])
+    services.ethnic_factors_set(actor=city, dispute=top, reason=REASON)
+    assert [u.username for u in services.senior_reviewers(top)] == ["city_b"]
+    with pytest.raises(services.DisputeError, match=NOT_SENIOR):
+        services.ethnic_factors_review(actor=district, dispute=top, confirm=True)
+    with pytest.raises(services.DisputeError, match="认定人以外"):
+        services.ethnic_factors_review(actor=city, dispute=top, confirm=True)
+    services.ethnic_factors_review(actor=city_b, dispute=top, confirm=True)
+    top.refresh_from_db()
+    assert (top.ethnic_review, top.ethnic_reviewed_by) == ("confirmed", city_b)
 
 
 @pytest.mark.django_db

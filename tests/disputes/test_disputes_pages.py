@@ -7,6 +7,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from tongxin.accounts.models import User
 from tongxin.disputes.models import Dispute, ScreeningReport
 from tongxin.registry.models import Person
 
@@ -36,6 +37,22 @@ def test_the_report_form_offers_last_month_for_the_officers_own_community(client
     assert response["Location"] == reverse("disputes:screening_detail", args=[report.pk])
     page = client.get(response["Location"]).content.decode()
     assert "零报告（本月排查未发现矛盾纠纷）" in page
+
+
+MONTHS = "January February March April May June July August September October November December"
+
+
+@pytest.mark.django_db
+def test_the_report_months_are_named_in_the_readers_language(client):
+    community_officer(1)
+    login_as(client, "community_1")
+    last = timezone.localdate().replace(day=1) - timedelta(days=1)
+    page = client.get(reverse("disputes:screening_new")).content.decode()
+    assert f'<option value="{last:%Y-%m}" selected>{last.year}年{last.month}月</option>' in page
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    page = client.get(reverse("disputes:screening_new")).content.decode()
+    english = f"{MONTHS.split()[last.month - 1]} {last.year}"
+    assert f'<option value="{last:%Y-%m}" selected>{english}</option>' in page
 
 
 @pytest.mark.django_db
@@ -98,8 +115,10 @@ def test_ethnic_factors_checked_without_a_reason_is_refused_on_the_page(client):
 
 
 @pytest.mark.django_db
-def test_the_setter_sees_why_they_cannot_confirm_and_a_colleague_can(client):
-    first, second = street_officer("street_a"), street_officer("street_b")
+def test_the_setter_and_a_colleague_see_why_they_cannot_confirm_and_the_district_can(client):
+    first = street_officer("street_a")
+    street_officer("street_b")
+    second = User.objects.get(username="district_officer")
     case = dispute(first, COMMUNITIES[0])
     from tongxin.disputes import services
 
@@ -115,6 +134,15 @@ def test_the_setter_sees_why_they_cannot_confirm_and_a_colleague_can(client):
     case.refresh_from_db()
     assert case.ethnic_review == "pending"
     login_as(client, "street_b")
+    page = client.get(url).content.decode()
+    assert 'id="review-form"' not in page
+    assert (
+        "复核须由纠纷所属单位和认定人所在单位的上级人员进行（街道认定的由区县及以上复核）。" in page
+    )
+    client.post(url, {"action": "review_confirm", "note": "属实"})
+    case.refresh_from_db()
+    assert case.ethnic_review == "pending"
+    login_as(client, "district_officer")
     assert 'id="review-form"' in client.get(url).content.decode()
     client.post(url, {"action": "review_confirm", "note": "属实"})
     case.refresh_from_db()
@@ -190,3 +218,44 @@ def test_a_refused_step_keeps_what_was_typed(client):
     assert 'name="mediators" value="人民调解员"' in page
     assert ">双方各让一步，约定下周再谈。</textarea>" in page
     assert case.sessions.count() == 0
+
+
+@pytest.mark.django_db
+def test_a_concluded_case_is_not_edited_until_reopened(client):
+    from tongxin.disputes import services
+
+    officer = community_officer(1)
+    case = dispute(officer, COMMUNITIES[0])
+    services.dispute_conclude(actor=officer, dispute=case, result="agreement", note="退还押金。")
+    case.refresh_from_db()
+    edit = {
+        "kind": "wages",
+        "place": "别处",
+        "occurred_on": case.occurred_on,
+        "facts": "改写的事实。",
+        "risk_level": "high",
+    }
+    with pytest.raises(services.DisputeError, match="已结案的纠纷不能修改；如需更正，请先重新调解"):
+        services.dispute_update(actor=officer, dispute=case, **edit)
+
+    login_as(client, "community_1")
+    detail = reverse("disputes:dispute_detail", args=[case.pk])
+    assert 'id="dispute-edit"' not in client.get(detail).content.decode()
+    url = reverse("disputes:dispute_edit", args=[case.pk])
+    response = client.post(url, edit | {"occurred_on": case.occurred_on.isoformat()}, follow=True)
+    assert response.redirect_chain == [(detail, 302)]
+    assert "已结案的纠纷不能修改；如需更正，请先重新调解。" in response.content.decode()
+    case.refresh_from_db()
+    assert (case.kind, case.place, case.risk_level, case.status) == (
+        "rental",
+        "3 号院",
+        "low",
+        "concluded",
+    )
+    assert [e.action for e in case.events.all()] == ["create", "conclude"]
+
+    services.dispute_reopen(actor=officer, dispute=case, reason="协议未履行")
+    assert 'id="dispute-edit"' in client.get(detail).content.decode()
+    client.post(url, edit | {"occurred_on": case.occurred_on.isoformat()})
+    case.refresh_from_db()
+    assert (case.kind, case.place, case.risk_level) == ("wages", "别处", "high")

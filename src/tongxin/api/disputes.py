@@ -392,8 +392,8 @@ class DisputeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     @action(detail=True, methods=["post"])
     def review(self, request, pk=None):
         """The second, senior reviewer confirms or rejects "involves ethnic factors": 403 for
-        the person who set it, for someone not above the case's unit, or without
-        dispute.review; 409 when nothing is pending."""
+        the person who set it, for someone not above both the case's unit and the
+        setter's unit, or without dispute.review; 409 when nothing is pending."""
         dispute = self.get_object()
         data = ReviewInput(data=request.data)
         data.is_valid(raise_exception=True)

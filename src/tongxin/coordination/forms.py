@@ -17,6 +17,7 @@ from .models import (
     WindowKind,
     WindowUnit,
 )
+from .services import notice_default_title
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -71,7 +72,7 @@ class NoticeForm(forms.Form):
         label=_("标题"),
         max_length=200,
         required=False,
-        initial=_("关于督查督办事项办理情况的通报"),
+        initial=notice_default_title,  # the document is Chinese in any UI language
     )
     period_from = forms.DateField(label=_("通报期间自"), widget=DATE)
     period_to = forms.DateField(label=_("至"), widget=DATE)

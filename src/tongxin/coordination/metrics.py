@@ -1,15 +1,14 @@
 """Statistics of coordination: assignments by month, kind or assignee with the on-time rate
 and the days to completion; inspection cases by month, window kind or unit with the share
-closed and the days to close; meetings held and their decisions followed up."""
+closed and the days to close; meetings by month, kind or office held and their decisions
+followed up."""
 
 from __future__ import annotations
 
-from collections import Counter
-
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
-from tongxin.core.stats import Group, grouped
+from tongxin.core.stats import Group, child_path_length, grouped
 from tongxin.geo.models import Unit
 
 from .models import (
@@ -17,7 +16,6 @@ from .models import (
     Inspection,
     InspectionStatus,
     JointMeeting,
-    MeetingDecision,
     MeetingKind,
     MeetingStatus,
     TaskAssignment,
@@ -66,13 +64,34 @@ def task_statistics(assignments: QuerySet[TaskAssignment], by: str) -> list[Grou
     )
 
 
-def inspection_statistics(inspections: QuerySet[Inspection], by: str) -> list[Group]:
-    """Per case (a first inspection and its re-inspections): done when its last round
-    passed, "resolved" = passed at the first visit, days from the first visit to the pass."""
+def later_rounds(firsts: list[Inspection]) -> dict[int, Inspection]:
+    """The re-inspections of these cases by the round they follow, whenever they took place:
+    a case first visited in December and passed in January is closed, not open, in its
+    year's statistics. Later rounds are of the same window unit, so in the same scope."""
+    following: dict[int, Inspection] = {}
+    frontier = [r.pk for r in firsts]
+    while frontier:
+        rounds = list(Inspection.objects.filter(previous_id__in=frontier))
+        following.update({r.previous_id: r for r in rounds if r.previous_id})
+        frontier = [r.pk for r in rounds]
+    return following
+
+
+def inspection_statistics(
+    inspections: QuerySet[Inspection], by: str, root_path: str = ""
+) -> list[Group]:
+    """Per case (a first inspection among `inspections` and all its re-inspections): done
+    when its last round passed, "resolved" = passed at the first visit, days from the first
+    visit to the pass. A re-inspection whose first round is not among `inspections` belongs
+    to that round's period."""
     rounds = list(inspections.select_related("window_unit"))
-    following = {r.previous_id: r for r in rounds if r.previous_id}
+    following = later_rounds([r for r in rounds if r.previous_id is None])
+    # "By unit": the units one level below the root (streets below a district).
+    depth = child_path_length(root_path) if root_path else 9
     names = dict(
-        Unit.objects.filter(path__in={r.unit_path[:9] for r in rounds}).values_list("path", "name")
+        Unit.objects.filter(path__in={r.unit_path[:depth] for r in rounds}).values_list(
+            "path", "name"
+        )
     )
     labels = dict(WindowKind.choices)
     items = []
@@ -85,7 +104,7 @@ def inspection_statistics(inspections: QuerySet[Inspection], by: str) -> list[Gr
             {
                 "month": f"{first.inspected_on:%Y-%m}",
                 "kind": first.window_unit.kind,
-                "unit": first.unit_path[:9],
+                "unit": first.unit_path[:depth],
                 "done": closed,
                 "resolved": first.status == InspectionStatus.PASSED,
                 "days": (last.inspected_on - first.inspected_on).days if closed else None,
@@ -100,16 +119,41 @@ def inspection_statistics(inspections: QuerySet[Inspection], by: str) -> list[Gr
     return grouped(items, lambda i: i["month"])
 
 
-def meeting_statistics(meetings: QuerySet[JointMeeting]) -> dict:
-    held = meetings.filter(status=MeetingStatus.HELD)
-    by_kind = Counter(held.values_list("kind", flat=True))
-    decisions = MeetingDecision.objects.filter(meeting__in=held)
-    with_task = decisions.filter(task__isnull=False)
-    return {
-        "held": held.count(),
-        "planned": meetings.filter(status=MeetingStatus.PLANNED).count(),
-        "by_kind": [(str(label), by_kind.get(value, 0)) for value, label in MeetingKind.choices],
-        "decisions": decisions.count(),
-        "to_tasks": with_task.count(),
-        "tasks_done": with_task.filter(task__status=TaskStatus.DONE).count(),
-    }
+def meeting_statistics(meetings: QuerySet[JointMeeting], by: str) -> list[Group]:
+    """Per meeting: done when held; counts of the planned ones, and of the held ones'
+    decisions, those made into tasks and those tasks done. "By unit" is the office that
+    convened it."""
+    rows = meetings.annotate(
+        n_decisions=Count("decisions", distinct=True),
+        n_tasks=Count("decisions__task", distinct=True),
+        n_done=Count(
+            "decisions__task",
+            filter=Q(decisions__task__status=TaskStatus.DONE),
+            distinct=True,
+        ),
+    ).values_list(
+        "date", "kind", "unit__path", "unit__name", "status", "n_decisions", "n_tasks", "n_done"
+    )
+    items = []
+    names: dict[str, str] = {}
+    for day, kind, path, name, status, decisions, tasks, done in rows:
+        held = status == MeetingStatus.HELD
+        names[path] = name
+        items.append(
+            {
+                "month": f"{day:%Y-%m}",
+                "kind": kind,
+                "unit": path,
+                "done": held,
+                "planned": not held,
+                "decisions": decisions if held else 0,
+                "to_tasks": tasks if held else 0,
+                "tasks_done": done if held else 0,
+            }
+        )
+    if by == "kind":
+        labels = dict(MeetingKind.choices)
+        return grouped(items, lambda i: i["kind"], lambda k: str(labels.get(k, k)))
+    if by == "unit":
+        return grouped(items, lambda i: i["unit"], lambda k: names.get(k, k))
+    return grouped(items, lambda i: i["month"])

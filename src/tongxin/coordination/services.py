@@ -10,9 +10,11 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -235,17 +237,29 @@ def task_create(
 def task_assign(
     *, actor: User, task: SupervisionTask, assignee: Assignee, http_request=None
 ) -> TaskAssignment:
+    """Add an assignee. A finished task is open again until the new assignee's work is
+    accepted too; a cancelled one stays cancelled."""
     if not is_office(actor, task):
         raise CoordinationError(_("只有交办单位可以增加承办单位。"))
-    if task.status != TaskStatus.OPEN:
-        raise CoordinationError(_("该事项已办结或撤销。"))
+    if task.status == TaskStatus.CANCELLED:
+        raise CoordinationError(_("该事项已撤销，不能增加承办单位。"))
     _check_assignee(task.unit, assignee)
     exists = task.assignments.filter(department=assignee.department, unit=assignee.unit).exists()
     if exists:
         raise CoordinationError(_("该单位已在承办名单中。"))
-    SupervisionTask.objects.filter(pk=task.pk, status=TaskStatus.DONE).update(
+    if SupervisionTask.objects.filter(pk=task.pk, status=TaskStatus.DONE).update(
         status=TaskStatus.OPEN, completed_at=None
-    )
+    ):
+        audit_record(
+            action=Action.UPDATE,
+            actor=actor,
+            request=http_request,
+            obj=task,
+            detail={"reopened": True},
+        )
+    elif not SupervisionTask.objects.filter(pk=task.pk, status=TaskStatus.OPEN).exists():
+        raise CoordinationError(_("该事项已撤销，不能增加承办单位。"))
+    task.refresh_from_db()
     return _add_assignment(task, assignee, actor, http_request)
 
 
@@ -487,6 +501,15 @@ def notice_rows(notice: CirculationNotice) -> list[dict]:
     return [dict(r, label=STATE_LABELS.get(r["state"], r["state"])) for r in notice.rows]
 
 
+# A notice is an official document issued in Chinese, whatever language the office's pages
+# are shown in: its title, text and dates are written in the source language.
+
+
+def notice_default_title() -> str:
+    with translation.override(settings.LANGUAGE_CODE):
+        return _("关于督查督办事项办理情况的通报")
+
+
 def _notice_body(office: Unit, period_from: date, period_to: date, rows: list[dict]) -> str:
     counts = {k: sum(1 for r in rows if r["state"] == k) for k in STATE_LABELS}
     tasks = len({r["task"] for r in rows})
@@ -495,8 +518,8 @@ def _notice_body(office: Unit, period_from: date, period_to: date, rows: list[di
         "承办任务 %(m)d 件，其中按时办结 %(a)d 件，逾期办结 %(b)d 件，逾期未办结 %(c)d 件，"
         "正在办理 %(d)d 件。"
     ) % {
-        "f": f"{period_from:%Y年%-m月%-d日}",
-        "t": f"{period_to:%Y年%-m月%-d日}",
+        "f": date_format(period_from, "DATE_FORMAT"),
+        "t": date_format(period_to, "DATE_FORMAT"),
         "o": office.name,
         "n": tasks,
         "m": len(rows),
@@ -533,14 +556,16 @@ def notice_generate(
     if period_to < period_from:
         raise CoordinationError(_("通报期间的结束日期不能早于开始日期。"))
     rows = _notice_rows(office, period_from, period_to)
+    with translation.override(settings.LANGUAGE_CODE):
+        body = _notice_body(office, period_from, period_to, rows)
     notice = CirculationNotice.objects.create(
         kind=kind,
-        title=title.strip()[:200] or _("关于督查督办事项办理情况的通报"),
+        title=title.strip()[:200] or notice_default_title(),
         unit=office,
         unit_path=office.path,
         period_from=period_from,
         period_to=period_to,
-        body=_notice_body(office, period_from, period_to, rows),
+        body=body,
         rows=rows,
         created_by=actor,
     )
@@ -1120,12 +1145,19 @@ def meeting_record(
     http_request=None,
 ) -> JointMeeting:
     """After the meeting: who came for each invited department (`present` maps attendance
-    ids to the attendee's name), other attendees, and the minutes."""
+    ids to the attendee's name), other attendees, and the minutes. Recorded once: a second
+    submission (a reload, a double click) would add the other attendees again."""
     _office_of(actor, meeting.unit)
+    if meeting.status == MeetingStatus.HELD:
+        raise CoordinationError(_("该会议的出席和纪要已经记录，不能重复记录。"))
     if meeting.date > timezone.localdate():
         raise CoordinationError(_("会议尚未召开，不能记录纪要。"))
     if not minutes.strip():
         raise CoordinationError(_("请填写会议纪要。"))
+    if not JointMeeting.objects.filter(pk=meeting.pk, status=MeetingStatus.PLANNED).update(
+        minutes=minutes.strip(), status=MeetingStatus.HELD
+    ):
+        raise CoordinationError(_("该会议的出席和纪要已经记录，不能重复记录。"))
     for attendance in meeting.attendances.filter(department__isnull=False):
         name = present.get(attendance.pk)
         Attendance.objects.filter(pk=attendance.pk).update(
@@ -1134,9 +1166,6 @@ def meeting_record(
     for name in others:
         if name.strip():
             Attendance.objects.create(meeting=meeting, name=name.strip()[:200], present=True)
-    JointMeeting.objects.filter(pk=meeting.pk).update(
-        minutes=minutes.strip(), status=MeetingStatus.HELD
-    )
     audit_record(
         action=Action.UPDATE,
         actor=actor,

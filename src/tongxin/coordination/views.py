@@ -22,6 +22,7 @@ from tongxin.accounts.decorators import capability_required
 from tongxin.accounts.models import Department, User
 from tongxin.accounts.roles import Cap, Role
 from tongxin.accounts.scoping import get_scoped_or_404, scoped
+from tongxin.disputes.selectors import calendar_root
 from tongxin.geo.models import Level, Unit, subtree_q
 
 from . import metrics, selectors, services
@@ -842,7 +843,12 @@ def region_detail(request, pk: int):
 
 @capability_required(Cap.DASHBOARD)
 def statistics(request):
+    """Like the disputes' statistics: a unit of the user's scope (`?unit=`, by default the
+    user's own, the city for those who see everything) and what lies below it."""
     user = request.user
+    root = calendar_root(user, request.GET.get("unit"))
+    if root is None:
+        raise Http404
     by = request.GET.get("by", "month")
     if by not in metrics.GROUPINGS:
         by = "month"
@@ -850,21 +856,28 @@ def statistics(request):
     year_value = int(year) if year.isdigit() else timezone.localdate().year
     assignments = scoped(
         user,
-        metrics.assignments_in_year(year_value),
+        metrics.assignments_in_year(year_value).filter(subtree_q(root.path, "assignee_path")),
         capability=Cap.DASHBOARD,
     )
-    inspections = scoped(user, metrics.inspections_in_year(year_value), capability=Cap.DASHBOARD)
+    inspections = scoped(
+        user,
+        metrics.inspections_in_year(year_value).filter(subtree_q(root.path, "unit_path")),
+        capability=Cap.DASHBOARD,
+    )
     meetings = scoped(
-        user, JointMeeting.objects.filter(date__year=year_value), capability=Cap.DASHBOARD
+        user,
+        JointMeeting.objects.filter(subtree_q(root.path, "unit_path"), date__year=year_value),
+        capability=Cap.DASHBOARD,
     )
     return render(
         request,
         "coordination/statistics.html",
         {
+            "root": root,
             "by": by,
             "year": year_value,
             "tasks": metrics.task_statistics(assignments, by),
-            "inspections": metrics.inspection_statistics(inspections, by),
-            "meetings": metrics.meeting_statistics(meetings),
+            "inspections": metrics.inspection_statistics(inspections, by, root.path),
+            "meetings": metrics.meeting_statistics(meetings, by),
         },
     )

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django import forms
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from tongxin.geo.models import Unit
@@ -69,7 +70,8 @@ class ScreeningReportForm(forms.Form):
         if communities.count() == 1:
             self.fields["unit"].initial = communities.first().code
         months = months_back(timezone.localdate(), 12)
-        choices = [(f"{m:%Y-%m}", f"{m:%Y年%m月}") for m in reversed(months)]
+        # Labels in the reader's language ("2026年3月", "March 2026"); values stay ISO.
+        choices = [(f"{m:%Y-%m}", date_format(m, "YEAR_MONTH_FORMAT")) for m in reversed(months)]
         self.fields["period"].choices = choices  # type: ignore[attr-defined]
         self.fields["period"].initial = initial_period or choices[0][0]
 

@@ -13,11 +13,12 @@ from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from tongxin.accounts.models import User
 from tongxin.accounts.roles import CAPABILITIES, Cap, DataScope, Role
 from tongxin.audit.services import Action, audit_record
-from tongxin.geo.models import Level, Unit, subtree_q
+from tongxin.geo.models import Level, Unit, at_top, subtree_q
 from tongxin.services.models import Notification
 from tongxin.services.workdays import add_working_days, working_days_between
 
@@ -44,6 +45,7 @@ log = logging.getLogger(__name__)
 
 ETHNIC_REASON_MIN = 10  # characters: a sentence, not "是"
 DISPUTE_UNIT_LEVELS = (Level.COMMUNITY, Level.STREET, Level.DISTRICT)
+CONCLUDED_NO_EDIT = gettext_lazy("已结案的纠纷不能修改；如需更正，请先重新调解。")
 
 
 class DisputeError(Exception):
@@ -338,14 +340,31 @@ def reviewer_roles() -> list[str]:
     return [role for role, caps in CAPABILITIES.items() if Cap.DISPUTE_REVIEW in caps]
 
 
+def _strict_ancestor_paths(path: str) -> set[str]:
+    return {path[:n] for n in (2, 4, 6, 9, 12) if n < len(path)}
+
+
+def reviewer_unit_paths(dispute: Dispute) -> set[str]:
+    """The units whose officers may confirm the ethnic factors: those strictly above both the
+    case's unit and the unit of whoever set the flag, so neither a colleague of the setter nor
+    anyone at or below the setter's level decides. Only a setter at the top of the
+    jurisdiction (nobody above them) may be confirmed by another officer of their own unit."""
+    paths = _strict_ancestor_paths(dispute.unit.path)
+    setter = dispute.ethnic_set_by
+    setter_unit = setter.unit if setter is not None else None
+    if setter_unit is not None:
+        paths &= _strict_ancestor_paths(setter_unit.path)
+        if at_top(setter_unit):
+            paths.add(setter_unit.path)
+    return paths
+
+
 def senior_reviewers(dispute: Dispute) -> list[User]:
-    """Who may confirm the ethnic factors: holders of dispute.review at the nearest level
-    above the case's unit that has any (street for a community's case), seeing that unit."""
-    path = dispute.unit.path
-    ancestors = [path[:n] for n in (4, 6, 9, 12) if n < len(path)]
+    """Who is asked to confirm the ethnic factors: holders of dispute.review who see the case,
+    in the nearest of the units `reviewer_unit_paths` allows, the setter excepted."""
     candidates = User.objects.filter(
         role_grants__role__in=reviewer_roles(),
-        unit__path__in=ancestors,
+        unit__path__in=reviewer_unit_paths(dispute),
         data_scope__in=[DataScope.SUBTREE, DataScope.ALL],
         is_active=True,
     )
@@ -364,13 +383,12 @@ def review_refusal(user: User, dispute: Dispute) -> str:
         return _("您没有复核涉民族因素认定的权限。")
     if dispute.ethnic_review != EthnicReview.PENDING:
         return _("该纠纷没有待复核的民族因素认定。")
-    if user.pk in (dispute.ethnic_set_by_id,):
+    if user.pk == dispute.ethnic_set_by_id:
         return _("复核须由认定人以外的另一名上级人员进行。")
-    unit = user.unit
-    if unit is None or not (
-        dispute.unit.path.startswith(unit.path) and len(unit.path) < len(dispute.unit.path)
-    ):
-        return _("复核须由纠纷所属单位的上级（社区的纠纷由街道及以上）人员进行。")
+    if user.unit is None or user.unit.path not in reviewer_unit_paths(dispute):
+        return _(
+            "复核须由纠纷所属单位和认定人所在单位的上级人员进行（街道认定的由区县及以上复核）。"
+        )
     return ""
 
 
@@ -490,18 +508,22 @@ def dispute_update(
     risk_level: str,
     http_request=None,
 ) -> Dispute:
+    if dispute.status == Status.CONCLUDED:
+        raise DisputeError(CONCLUDED_NO_EDIT)
     if not facts.strip() or not place.strip():
         raise DisputeError(_("请填写发生地点和事实经过。"))
     if occurred_on > dispute.found_on:
         raise DisputeError(_("发生日期不能晚于发现日期，发现日期不能晚于今天。"))
     before = {"kind": dispute.kind, "risk_level": dispute.risk_level}
-    Dispute.objects.filter(pk=dispute.pk).update(
+    # A concluded case is a record of what was decided: reopen it first (with a reason).
+    if not Dispute.objects.filter(pk=dispute.pk, status__in=[Status.OPEN, Status.MEDIATING]).update(
         kind=kind,
         place=place.strip(),
         occurred_on=occurred_on,
         facts=facts.strip(),
         risk_level=risk_level,
-    )
+    ):
+        raise DisputeError(CONCLUDED_NO_EDIT)
     _event(dispute, "edit", actor)
     audit_record(
         action=Action.UPDATE,

@@ -426,6 +426,9 @@ def dispute_detail(request, pk: int):
 @capability_required(Cap.DISPUTE_WRITE)
 def dispute_edit(request, pk: int):
     dispute = _dispute_or_404(request, pk)
+    if dispute.status == Status.CONCLUDED:
+        messages.error(request, services.CONCLUDED_NO_EDIT)
+        return redirect("disputes:dispute_detail", pk=dispute.pk)
     form = DisputeEditForm(
         request.POST or None,
         initial={

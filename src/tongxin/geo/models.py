@@ -92,3 +92,27 @@ class Unit(models.Model):
     @property
     def full_name(self) -> str:
         return "".join(u.name for u in self.ancestors() if u.level != Level.PROVINCE) + self.name
+
+
+def jurisdiction_root() -> Unit | None:
+    """The top of the data. Divisions are loaded under one root (the city, say) together with
+    that root's ancestors (its province), which hold nothing of their own; so walk down from
+    the top of the tree while a unit has a single child. None when there are several tops."""
+    tops = list(Unit.objects.filter(parent=None)[:2])
+    if len(tops) != 1:
+        return None
+    unit = tops[0]
+    while True:
+        children = list(unit.children.all()[:2])
+        if len(children) != 1:
+            return unit
+        unit = children[0]
+
+
+def at_top(unit: Unit) -> bool:
+    """Whether no ancestor of `unit` is inside the jurisdiction: the root itself (or, where
+    someone works above it, that unit)."""
+    root = jurisdiction_root()
+    if root is None:
+        return unit.parent_id is None
+    return root.path.startswith(unit.path)
