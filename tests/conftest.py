@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 
 import pytest
+from django.utils import translation
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from hypothesis import settings as hypothesis_settings
@@ -44,6 +45,15 @@ def django_db_setup(django_db_setup, django_db_blocker):
 @pytest.fixture(autouse=True)
 def _not_demo_mode(settings):
     settings.DEMO = False
+
+
+@pytest.fixture(autouse=True)
+def _default_language(settings):
+    # A request that switched to English leaves English active in the thread; every test
+    # starts (and ends) in the source language, whatever ran before it.
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 def login_as(client, username: str) -> User:
