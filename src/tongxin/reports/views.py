@@ -125,6 +125,12 @@ def form_detail(request, code: str, period: str):
         else tables.compute(unit, period_)
     )
     doc = exports.document(unit, period_, form) if table is None else None
+    # An upper level submits once every unit below has been accepted: say who is missing.
+    waiting = (
+        [r.name for r in table.rows if not r.own_level and r.status != FormStatus.ACCEPTED]
+        if table is not None and unit.level != Level.COMMUNITY
+        else []
+    )
     return render(
         request,
         "reports/form.html",
@@ -140,6 +146,7 @@ def form_detail(request, code: str, period: str):
             and period_.end < timezone.localdate(),
             "can_review": form is not None and not services.review_refusal(user, form),
             "ended": period_.end < timezone.localdate(),
+            "waiting": waiting,
             "crumbs": _crumbs(user, unit) + [unit],
             "preparer": request.POST.get("preparer") or user.full_name or user.username,
             "comment": request.POST.get("comment", ""),
