@@ -53,6 +53,15 @@ class Document:
     def header(self):
         return header_rows(self.columns)
 
+    @property
+    def footer(self) -> str:
+        return _("填表人：%(p)s    审核人：%(r)s    填报日期：%(d)s    状态：%(s)s") % {
+            "p": self.preparer,
+            "r": self.reviewer,
+            "d": self.day.isoformat() if self.day else "",
+            "s": self.status,
+        }
+
     def chunks(self, width: int = 22) -> list[list[Column]]:
         """Columns in page-wide pieces, never splitting a group (printed forms continue on
         the next page with the unit column repeated: 续表)."""
@@ -192,17 +201,7 @@ def xlsx(doc: Document) -> bytes:
                 cell.alignment = center
                 cell.font = Font(bold=True)
     footer = row + 2
-    ws.cell(
-        footer,
-        1,
-        _("填表人：%(p)s    审核人：%(r)s    填报日期：%(d)s    状态：%(s)s")
-        % {
-            "p": doc.preparer,
-            "r": doc.reviewer,
-            "d": doc.day.isoformat() if doc.day else "",
-            "s": doc.status,
-        },
-    )
+    ws.cell(footer, 1, doc.footer)
     ws.merge_cells(start_row=footer, start_column=1, end_row=footer, end_column=last)
 
     ws.column_dimensions["A"].width = 22
@@ -331,18 +330,7 @@ def pdf(doc: Document) -> bytes:
         )
         story.append(table)
         story.append(Spacer(1, 3 * mm))
-        story.append(
-            Paragraph(
-                _("填表人：%(p)s    审核人：%(r)s    填报日期：%(d)s    状态：%(s)s")
-                % {
-                    "p": doc.preparer,
-                    "r": doc.reviewer,
-                    "d": doc.day.isoformat() if doc.day else "",
-                    "s": doc.status,
-                },
-                small,
-            )
-        )
+        story.append(Paragraph(doc.footer, small))
     pdf_doc.build(story)
     return out.getvalue()
 

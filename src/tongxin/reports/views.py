@@ -74,11 +74,7 @@ def index(request):
 
 @capability_required(Cap.DASHBOARD)
 def form_detail(request, code: str, period: str):
-    unit = selectors.unit_for(request.user, code)
-    try:
-        period_ = Period.parse(period)
-    except ValueError:
-        raise Http404 from None
+    unit, period_ = _unit_and_period(request, code, period)
     user = request.user
     form = tables.form_of(unit, period_)
     if request.method == "POST":
@@ -154,12 +150,17 @@ def form_detail(request, code: str, period: str):
     )
 
 
-def _document(request, code: str, period: str) -> exports.Document:
+def _unit_and_period(request, code: str, period: str):
+    """The unit (in the user's scope) and the period of a form's address; else 404."""
     unit = selectors.unit_for(request.user, code)
     try:
-        return exports.document(unit, Period.parse(period))
+        return unit, Period.parse(period)
     except ValueError:
         raise Http404 from None
+
+
+def _document(request, code: str, period: str) -> exports.Document:
+    return exports.document(*_unit_and_period(request, code, period))
 
 
 @capability_required(Cap.DASHBOARD)
@@ -188,11 +189,7 @@ def form_export(request, code: str, period: str, fmt: str):
 
 @capability_required(Cap.DASHBOARD)
 def form_diff(request, code: str, period: str):
-    unit = selectors.unit_for(request.user, code)
-    try:
-        period_ = Period.parse(period)
-    except ValueError:
-        raise Http404 from None
+    unit, period_ = _unit_and_period(request, code, period)
     form = tables.form_of(unit, period_)
     if form is None:
         raise Http404
