@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy as _
+
 # GB/T 3304-1991: code, name, two-letter code. 97 and 98 as used by ID-card readers.
 ETHNIC_GROUPS: list[tuple[str, str, str]] = [
     (c[:2], c[2:-2], c[-2:])
@@ -19,4 +21,4 @@ ETHNICITY_NAMES: dict[str, str] = {code: name for code, name, _ in ETHNIC_GROUPS
 ETHNICITY_CHOICES = [(code, name) for code, name, _ in ETHNIC_GROUPS]
 HAN = "01"
 
-SEX_CHOICES = [("1", "男"), ("2", "女")]
+SEX_CHOICES = [("1", _("男")), ("2", _("女"))]

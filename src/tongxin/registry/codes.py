@@ -2,6 +2,7 @@
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class IdType(models.TextChoices):
@@ -98,7 +99,7 @@ class Relationship(models.TextChoices):  # GB/T 4761-2008 main codes
     HEAD = "02", _("户主")
     SPOUSE = "10", _("配偶")
     SON = "20", _("子")
-    DAUGHTER = "30", _("女")
+    DAUGHTER = "30", pgettext_lazy("relationship", "女")  # not the sex: 女 is also "female"
     GRANDCHILD = "40", _("孙子女")
     PARENT = "50", _("父母")
     SIBLING = "70", _("兄弟姐妹")
