@@ -205,3 +205,15 @@ def test_the_running_month_is_counted_as_of_today_and_again_the_next_day():
         after = counts.period_counts([grid.pk], month, later)[grid.pk]
         assert after.get("age:15", 0) == now.get("age:15", 0) + 1
         assert after == dict(oracle(grid.path, month.start, later))
+
+
+def test_a_long_journal_is_read_and_cleared_whole():
+    # A big import journals a row per grid and batch: more rows than SQLite takes
+    # parameters in one statement.
+    grids = _grids()
+    since = timezone.localdate().replace(day=1)
+    GridChange.objects.bulk_create(
+        [GridChange(grid=grids[i % len(grids)], since=since) for i in range(2500)]
+    )
+    assert counts.refresh() > 0
+    assert not GridChange.objects.exists()

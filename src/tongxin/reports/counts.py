@@ -339,7 +339,7 @@ def refresh(today: date | None = None) -> int:
         done = [pk for pk, _g, _s in journal]
         first_stay = Stay.objects.aggregate(first=Min("arrival_date"))["first"]
         if first_stay is None:
-            GridChange.objects.filter(pk__in=done).delete()
+            _clear(done)
             return 0
         tree = _Tree()
         all_months = _months(first_stay, today)
@@ -377,8 +377,16 @@ def refresh(today: date | None = None) -> int:
             CountedMonth.objects.update_or_create(
                 month=month, defaults={"as_of": as_of, "computed_at": now, "layout": LAYOUT}
             )
-        GridChange.objects.filter(pk__in=done).delete()
+        _clear(done)
         return work
+
+
+def _clear(journal_ids: list[int]) -> None:
+    """Delete exactly the journal rows this refresh read (a row committed meanwhile, even
+    with a lower id on PostgreSQL, waits for the next refresh), in chunks small enough for
+    SQLite's limit on query parameters."""
+    for start in range(0, len(journal_ids), 500):
+        GridChange.objects.filter(pk__in=journal_ids[start : start + 500]).delete()
 
 
 def rebuild(today: date | None = None) -> int:
