@@ -289,18 +289,20 @@ def _count_grids(grids: list[int], months: list[tuple[date, date]], tree: _Tree)
 
 
 def _sum_ancestors(units: Iterable[int], months: list[date], tree: _Tree) -> None:
-    """Re-add, bottom up, every ancestor of these units for these months from its children."""
+    """Re-add, bottom up, every ancestor of these units for these months from its children
+    (one read, one delete and one insert per level, for all the months at once)."""
     parents = {tree.parent[u] for u in units if tree.parent.get(u)}
-    while parents:
-        for month in months:
-            totals: dict[int, np.ndarray] = {p: zeros() for p in parents}
-            children = UnitMonth.objects.filter(month=month, unit__parent_id__in=parents)
-            for parent_id, vector in children.values_list("unit__parent_id", "vector"):
-                if parent_id is not None:
-                    totals[parent_id] += unpack(vector)
-            UnitMonth.objects.filter(month=month, unit_id__in=parents).delete()
-            ids = list(totals)
-            _write(ids, [(month, np.array([totals[p] for p in ids]))], tree)
+    while parents and months:
+        totals: dict[tuple[int, date], np.ndarray] = {
+            (p, m): zeros() for p in parents for m in months
+        }
+        children = UnitMonth.objects.filter(month__in=months, unit__parent_id__in=parents)
+        for parent_id, month, vector in children.values_list("unit__parent_id", "month", "vector"):
+            if parent_id is not None:
+                totals[(parent_id, month)] += unpack(vector)
+        UnitMonth.objects.filter(month__in=months, unit_id__in=parents).delete()
+        ids = sorted(parents)
+        _write(ids, [(m, np.array([totals[(p, m)] for p in ids])) for m in months], tree)
         parents = {tree.parent[p] for p in parents if tree.parent.get(p)}
 
 
