@@ -78,6 +78,9 @@ _FLOW_MASK = np.isin(np.arange(len(KEYS)), [_OFFSET[k] for k in FLOWS])
 # Changes whenever KEYS does: months counted under another layout are counted again.
 LAYOUT = hashlib.sha256(" ".join(KEYS).encode()).hexdigest()[:16]
 NO_DEPARTURE = 99991231
+# Months before this are not counted (a stay that began earlier is present from then on): a
+# mistyped arrival in 1926 must not make every refresh count a century of months.
+EARLIEST_MONTH = date(2000, 1, 1)
 
 
 def pack(vector: np.ndarray) -> bytes:
@@ -344,7 +347,7 @@ def refresh(today: date | None = None) -> int:
             _clear(done)
             return 0
         tree = _Tree()
-        all_months = _months(first_stay, today)
+        all_months = _months(max(first_stay, EARLIEST_MONTH), today)
         counted = {m.month: m.as_of for m in CountedMonth.objects.filter(layout=LAYOUT)}
         # Months recounted everywhere: never counted, or counted before their day came.
         stale = [(m, d) for m, d in all_months if counted.get(m) != d]
