@@ -110,11 +110,22 @@ def _registry_group_by(city: Unit, day: date) -> dict[tuple[str, str], int]:
 
 
 def bench_stats(
-    persons: int, *, seed: int = 1, repeat: int = 20, progress: Callable[[str], None] = print
+    persons: int,
+    *,
+    seed: int = 1,
+    repeat: int = 20,
+    progress: Callable[[str], None] = print,
+    fill: Callable[[], tuple[float | None, str, str]] | None = None,
 ) -> dict:
-    fill_seconds = prepare(persons, seed, progress)
-    city = Unit.objects.get(code=registry_demo.CITY)
-    admin = User.objects.get(username="city_admin")
+    """`fill` (optional) loads other data and returns (seconds or None, the city's code, the
+    username of an officer who sees all of it); by default the demo city and its persons."""
+    if fill is None:
+        fill_seconds = prepare(persons, seed, progress)
+        city_code, admin_name = registry_demo.CITY, "city_admin"
+    else:
+        fill_seconds, city_code, admin_name = fill()
+    city = Unit.objects.get(code=city_code)
+    admin = User.objects.get(username=admin_name)
     today = timezone.localdate()
     period = last_complete("month", today)
     result: dict = {
