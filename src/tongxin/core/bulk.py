@@ -114,3 +114,15 @@ def update_rows(model: type[models.Model], columns: list[str], rows: list[dict[s
         params.append((*values, row["id"]))
     with connection.cursor() as cursor:
         cursor.executemany(sql, params)
+
+
+def analyze(*models: type[models.Model]) -> None:
+    """Refresh PostgreSQL's statistics of tables a bulk write just filled. Until autovacuum
+    gets to them the planner takes a million-row table for a few hundred rows and chooses
+    plans (hash joins over whole tables) that are a hundred times slower. Not on SQLite,
+    whose planner does well without statistics here and worse with some (performance.md)."""
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        for model in models:
+            cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")

@@ -15,6 +15,7 @@ from tongxin.accounts.models import Department, DepartmentKind, User
 from tongxin.accounts.roles import DataScope, Role
 from tongxin.accounts.services import department_save, user_create
 from tongxin.core import crypto
+from tongxin.core.bulk import analyze
 from tongxin.geo.models import Level, Unit
 from tongxin.geo.services import divisions_load, grids_draw
 
@@ -547,4 +548,5 @@ def load_demo_persons(count: int, *, seed: int, progress=None) -> int:
         written += writer.write(families)
         if progress is not None:
             progress(written)
+    analyze(Person, Person.history.model, Housing, Household, HouseholdMember, Stay)
     return written

@@ -35,11 +35,11 @@ from django.db import connection, transaction
 from django.db.models import Min
 from django.utils import timezone
 
-from tongxin.core.bulk import Inserter
+from tongxin.core.bulk import Inserter, analyze
 from tongxin.core.codes import ETHNICITY_CHOICES
 from tongxin.geo.models import Level, Unit
 from tongxin.registry.codes import HousingKind, Schooling, StayReason
-from tongxin.registry.models import GridChange, Stay
+from tongxin.registry.models import GridChange, HouseholdMember, Housing, Person, Stay
 
 from .models import CountedMonth, CountsState, UnitMonth
 from .periods import Period, add_months, month_end, month_start
@@ -314,6 +314,8 @@ def _sum_ancestors(units: Iterable[int], months: list[date], tree: _Tree) -> Non
 # Past this many changed grids, whole streets are recounted (one query per street) rather
 # than grid by grid.
 MANY_GRIDS = 50
+# A journal this long means a bulk write: the tables' statistics are refreshed first.
+BULK_JOURNAL = 20_000
 
 
 def pending(today: date | None = None) -> bool:
@@ -342,6 +344,9 @@ def refresh(today: date | None = None) -> int:
         CountsState.objects.select_for_update().filter(pk=1).update(refreshed_at=timezone.now())
         journal = list(GridChange.objects.values_list("pk", "grid_id", "since"))
         done = [pk for pk, _g, _s in journal]
+        if len(journal) > BULK_JOURNAL or not CountedMonth.objects.exists():
+            # A bulk load just happened (or this is the first count): fresh statistics first.
+            analyze(Stay, Person, Housing, HouseholdMember)
         first_stay = Stay.objects.aggregate(first=Min("arrival_date"))["first"]
         if first_stay is None:
             _clear(done)
