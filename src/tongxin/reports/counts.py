@@ -265,8 +265,10 @@ def _count_streets(streets: Iterable[int], months: list[tuple[date, date]], tree
         if not grids:
             continue
         # Grids come in path order, so each community's grids are consecutive.
-        communities = list(dict.fromkeys(tree.parent[g] for g in grids))
-        starts = [grids.index(next(g for g in grids if tree.parent[g] == c)) for c in communities]
+        starts = [
+            i for i, g in enumerate(grids) if i == 0 or tree.parent[g] != tree.parent[grids[i - 1]]
+        ]
+        communities = [tree.parent[grids[i]] for i in starts]
         units = grids + communities + ([street] if street else [])
         UnitMonth.objects.filter(unit_id__in=units, month__in=month_list).delete()
         stays = _Stays(_stay_rows(grids, months[0][0], months[-1][1]), grids)
