@@ -82,8 +82,8 @@ def _registry_fold(city: Unit, period: Period) -> dict[int, np.ndarray]:
     district_of = {g.pk: g.path[:6] for g in grids}
     ids = [g.pk for g in grids]
     totals: dict[str, np.ndarray] = {}
-    for start in range(0, len(ids), 2000):
-        chunk = ids[start : start + 2000]
+    for start in range(0, len(ids), 200):  # a few hundred thousand stays in memory at once
+        chunk = ids[start : start + 200]
         stays = counts._Stays(counts._stay_rows(chunk, period.start, period.end), chunk)
         table = stays.count(period.start, period.end)
         for i, grid_id in enumerate(chunk):
