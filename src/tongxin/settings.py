@@ -258,6 +258,7 @@ PERIODIC_JOBS = [
     "tongxin.disputes.jobs.screening_reminder_job",
     "tongxin.coordination.jobs.coordination_alert_job",
     "tongxin.reports.jobs.refresh_counts_job",
+    "tongxin.reports.jobs.form_reminder_job",
 ]
 # Demo data of the domain apps, loaded by `tongxin demo` after the city and its persons
 # (callables taking `seed`; each leaves an already loaded database alone).

@@ -151,3 +151,24 @@ class FormEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.form_id} {self.action}"
+
+
+class FormReminder(models.Model):
+    """A reminder sent about a form not in: at most one per unit, form, period and kind
+    (due_soon, overdue; `below` for the unit above, naming its late units)."""
+
+    template = models.ForeignKey(ReportTemplate, on_delete=models.CASCADE, related_name="+")
+    unit = models.ForeignKey("geo.Unit", on_delete=models.CASCADE, related_name="+")
+    period = models.CharField(max_length=8)
+    kind = models.CharField(max_length=10)
+    sent_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["template", "unit", "period", "kind"], name="one_form_reminder"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.unit_id} {self.period} {self.kind}"
