@@ -4,12 +4,13 @@ gives 71 rows per INSERT); these paths run near the database's own bulk-insert r
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from functools import partial
 from operator import itemgetter
 from typing import Any
 
-from django.db import connection, models
+from django.db import connection, models, transaction
 
 
 def allocate_ids(model: type[models.Model], count: int) -> list[int]:
@@ -126,3 +127,80 @@ def analyze(*models: type[models.Model]) -> None:
     with connection.cursor() as cursor:
         for model in models:
             cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
+
+
+def secondary_indexes(model: type[models.Model]) -> list[tuple[str, str]]:
+    """(name, CREATE statement) of the table's indexes that back no constraint: what a bulk
+    load may drop and build again. Unique indexes stay (they are the constraints the load
+    relies on to refuse duplicates)."""
+    table = model._meta.db_table
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT indexname, indexdef FROM pg_indexes "
+                "WHERE schemaname = current_schema() AND tablename = %s "
+                "AND indexdef NOT LIKE 'CREATE UNIQUE%%' AND indexname NOT IN "
+                "(SELECT conname FROM pg_constraint WHERE conrelid = %s::regclass) "
+                "ORDER BY indexname",
+                [table, connection.ops.quote_name(table)],
+            )
+        else:
+            cursor.execute(
+                "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = %s "
+                "AND sql IS NOT NULL AND sql NOT LIKE 'CREATE UNIQUE%%' ORDER BY name",
+                [table],
+            )
+        return [(name, definition) for name, definition in cursor.fetchall()]
+
+
+def _check_deferred_constraints(cursor) -> None:
+    """PostgreSQL refuses to create or drop an index on a table with foreign-key checks still
+    pending in the transaction (Django's are deferred to the commit): run them now."""
+    if connection.vendor == "postgresql":
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+
+
+def drop_indexes(*tables: type[models.Model]) -> int:
+    """Drop the tables' secondary indexes, recording each (`core.DeferredIndex`) in the same
+    transaction. Returns how many were dropped."""
+    from tongxin.core.models import DeferredIndex
+
+    dropped = 0
+    with transaction.atomic(), connection.cursor() as cursor:
+        _check_deferred_constraints(cursor)
+        for model in tables:
+            for name, definition in secondary_indexes(model):
+                DeferredIndex.objects.create(
+                    table=model._meta.db_table, name=name, definition=definition
+                )
+                cursor.execute(f"DROP INDEX {connection.ops.quote_name(name)}")
+                dropped += 1
+    return dropped
+
+
+def restore_indexes() -> int:
+    """Build every index a bulk load dropped (including one killed halfway), one
+    transaction each. Returns how many were built."""
+    from tongxin.core.models import DeferredIndex
+
+    built = 0
+    for deferred in DeferredIndex.objects.order_by("pk"):
+        with transaction.atomic(), connection.cursor() as cursor:
+            _check_deferred_constraints(cursor)
+            cursor.execute(deferred.definition)
+            deferred.delete()
+        built += 1
+    return built
+
+
+@contextmanager
+def deferred_indexes(*tables: type[models.Model]) -> Iterator[None]:
+    """A first load into (nearly) empty tables: their secondary indexes are dropped while the
+    rows go in and built once from the loaded data at the end — several times faster than
+    keeping them current row by row (performance.md: ten million persons on PostgreSQL went
+    from 2,100 to 13,600 rows/s)."""
+    drop_indexes(*tables)
+    try:
+        yield
+    finally:
+        restore_indexes()

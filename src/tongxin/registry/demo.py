@@ -4,6 +4,7 @@ one account per role, and synthetic persons. Deterministic for a given seed."""
 from __future__ import annotations
 
 import random
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -15,7 +16,7 @@ from tongxin.accounts.models import Department, DepartmentKind, User
 from tongxin.accounts.roles import DataScope, Role
 from tongxin.accounts.services import department_save, user_create
 from tongxin.core import crypto
-from tongxin.core.bulk import analyze
+from tongxin.core.bulk import analyze, deferred_indexes
 from tongxin.geo.models import Level, Unit
 from tongxin.geo.services import divisions_load, grids_draw
 
@@ -327,10 +328,30 @@ class _DemoWriter:
         return len(persons)
 
 
-def load_demo_persons(count: int, *, seed: int, progress=None) -> int:
+# A first load of this many persons or more builds the tables' secondary indexes once at
+# the end instead of row by row (core.bulk.deferred_indexes).
+DEFER_INDEXES_FROM = 200_000
+
+
+def load_demo_persons(
+    count: int, *, seed: int, progress=None, defer_indexes: bool | None = None
+) -> int:
     """Synthetic families in rented flats and dormitories across the city's grids (the demo
     grid workers' grids first): ID numbers whose address codes are their origin regions,
-    five years of arrivals with seasonality, moves within the city and departures."""
+    five years of arrivals with seasonality, moves within the city and departures.
+
+    `defer_indexes`: drop the registry tables' secondary indexes for the load and build them
+    at the end; by default when the registry is empty and `count` is large."""
+    if defer_indexes is None:
+        defer_indexes = count >= DEFER_INDEXES_FROM and not Person.objects.exists()
+    tables = (Person, Person.history.model, Housing, Household, HouseholdMember, Stay)
+    with deferred_indexes(*tables) if defer_indexes else nullcontext():
+        written = _generate(count, seed=seed, progress=progress)
+    analyze(*tables)
+    return written
+
+
+def _generate(count: int, *, seed: int, progress) -> int:
     rng = random.Random(seed)
     demo_grids = _demo_grids()
     street_grids = list(
@@ -341,7 +362,10 @@ def load_demo_persons(count: int, *, seed: int, progress=None) -> int:
     )
     today = timezone.localdate()
     five_years_ago = today.replace(year=today.year - 5)
-    seen: set[str] = set(Person.objects.values_list("id_number_hash", flat=True))
+    # Documents as integers: half the memory of the hex strings at ten million persons.
+    seen: set[int] = {
+        int(digest, 16) for digest in Person.objects.values_list("id_number_hash", flat=True)
+    }
     serial = Person.objects.count()
     writer = _DemoWriter()
     families: list[dict] = []
@@ -413,9 +437,10 @@ def load_demo_persons(count: int, *, seed: int, progress=None) -> int:
             serial += 1
             number = citizen_id(region, birth, serial % 499 * 2 + (1 if sex == "1" else 2))
             digest = crypto.blind_index(number, purpose="id_number")
-            if digest in seen:
+            key = int(digest, 16)
+            if key in seen:
                 continue
-            seen.add(digest)
+            seen.add(key)
             adult = today.year - birth.year >= 16
             phone = f"1{rng.choice('3578')}{rng.randrange(10**9):09d}" if adult else ""
             name = _name(rng, ethnicity)
@@ -548,5 +573,4 @@ def load_demo_persons(count: int, *, seed: int, progress=None) -> int:
         written += writer.write(families)
         if progress is not None:
             progress(written)
-    analyze(Person, Person.history.model, Housing, Household, HouseholdMember, Stay)
     return written

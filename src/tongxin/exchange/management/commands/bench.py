@@ -45,6 +45,7 @@ from tongxin.accounts.models import User
 from tongxin.accounts.roles import DataScope, Role
 from tongxin.accounts.services import user_create
 from tongxin.core import crypto
+from tongxin.core.bulk import deferred_indexes
 from tongxin.geo.models import Level, Unit, path_upper_bound
 from tongxin.registry import demo
 from tongxin.registry.codes import StayReason
@@ -260,26 +261,13 @@ def fill_persons(
     transaction per batch; the full-text triggers fill the index. Returns rows per second.
 
     `defer_indexes` (PostgreSQL): the persons' secondary indexes are dropped for the fill and
-    built again at the end, as a first load into an empty table is done; the indexes that
-    back constraints stay. Keeping every index up to date row by row made ten million
-    persons take over an hour (7,600 rows/s at one million, 2,100 at eight)."""
+    built again at the end (`core.bulk.deferred_indexes`), as a first load is done. Keeping
+    every index current row by row made ten million persons take over an hour (7,600 rows/s
+    at one million, 2,100 at eight)."""
     if defer_indexes and connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'registry_person' "
-                "AND indexname NOT IN (SELECT conname FROM pg_constraint "
-                "WHERE conrelid = 'registry_person'::regclass)"
-            )
-            deferred = cursor.fetchall()
-            for name, _definition in deferred:
-                cursor.execute(f"DROP INDEX {connection.ops.quote_name(name)}")
         started = time.perf_counter()
-        try:
+        with deferred_indexes(Person):
             fill_persons(count, seed=seed, grids=grids, batch=batch, progress=progress)
-        finally:
-            with connection.cursor() as cursor:
-                for _name, definition in deferred:
-                    cursor.execute(definition)
         return count / max(time.perf_counter() - started, 1e-9)
     if grids is None:
         grids = bench_units()[1]

@@ -19,9 +19,14 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, persons, seed, if_empty, **options):
+        from tongxin.core.bulk import restore_indexes
         from tongxin.core.keycheck import require_data_key
 
         require_data_key()
+        # A first load killed halfway left its tables without their secondary indexes.
+        built = restore_indexes()
+        if built:
+            self.stderr.write(f"已重建上次中断的批量加载所删除的索引 {built} 个")
         if persons < 0:
             raise CommandError("--persons 不能为负数。")
         if if_empty and User.objects.exists():
