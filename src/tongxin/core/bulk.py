@@ -187,8 +187,11 @@ def restore_indexes() -> int:
     for deferred in DeferredIndex.objects.order_by("pk"):
         with transaction.atomic(), connection.cursor() as cursor:
             _check_deferred_constraints(cursor)
-            cursor.execute(deferred.definition)
-            deferred.delete()
+            # IF NOT EXISTS: another process may have built it a moment ago.
+            cursor.execute(
+                deferred.definition.replace("CREATE INDEX ", "CREATE INDEX IF NOT EXISTS ", 1)
+            )
+            DeferredIndex.objects.filter(pk=deferred.pk).delete()
         built += 1
     return built
 

@@ -14,6 +14,7 @@ import csv
 import hashlib
 import os
 from collections.abc import Callable, Iterator
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,7 +29,14 @@ from django.utils.translation import gettext as _
 from tongxin.accounts.scoping import visible_units
 from tongxin.audit.services import Action, audit_record
 from tongxin.core import crypto
-from tongxin.core.bulk import Inserter, allocate_ids, update_rows
+from tongxin.core.bulk import (
+    Inserter,
+    allocate_ids,
+    analyze,
+    deferred_indexes,
+    restore_indexes,
+    update_rows,
+)
 from tongxin.geo.models import Level, Unit
 from tongxin.registry.changes import COUNTED_PERSON_FIELDS, grids_changed, persons_changed
 from tongxin.registry.fulltext import FullTextDeferred
@@ -45,6 +53,9 @@ BATCH_SIZE = int(os.environ.get("TONGXIN_IMPORT_BATCH", "5000"))
 # Files at least this large are prepared in a second process (it costs a fork and pays
 # from a few thousand rows on).
 PARALLEL_MIN_BYTES = int(os.environ.get("TONGXIN_IMPORT_PARALLEL_BYTES", str(1 << 20)))
+# A file of this many rows (or, for XLSX, 20 MB) into an empty registry is a city's first
+# load: the registry tables' secondary indexes are built once at the end (core.bulk).
+FIRST_LOAD_MIN_ROWS = int(os.environ.get("TONGXIN_IMPORT_FIRST_LOAD_ROWS", "200000"))
 # Fields a mapped (non-standard) layout must still provide.
 ESSENTIAL_FIELDS = [
     "name",
@@ -525,13 +536,41 @@ class Importer:
         seen: dict[int, int] = {}
         batch: list[Prepared] = []
         rejected: list[tuple[int, str, list]] = []
-        total = 0
-        last_row = resume_after
         report = self._open_report(table.headers, resume=resume_after > 0)
+        # A first load killed halfway left the registry without some indexes: the resumed
+        # run (and any later import) needs them to find the persons already written.
+        restore_indexes()
+        first_load = self._first_load()
         if connection.vendor == "sqlite":
             # A bigger page cache for this connection keeps the indexes being written in memory.
             with connection.cursor() as cursor:
                 cursor.execute("PRAGMA cache_size = -131072")
+        tables = (Person, Person.history.model, Stay, Stay.history.model)
+        with deferred_indexes(*tables) if first_load else nullcontext():
+            status, message = self._rows_loop(
+                table, columns, present, resume_after, report, seen, batch, rejected
+            )
+        if first_load:
+            analyze(*tables)
+        return self._finish(status, message)
+
+    def _first_load(self) -> bool:
+        """A large file into an empty registry (a city's first load)."""
+        if self.job.dry_run or Person.objects.exists():
+            return False
+        if self.job.estimated_rows:
+            return self.job.estimated_rows >= FIRST_LOAD_MIN_ROWS
+        try:
+            return Path(self.job.path).stat().st_size >= 20 << 20
+        except OSError:
+            return False
+
+    def _rows_loop(
+        self, table, columns, present, resume_after, report, seen, batch, rejected
+    ) -> tuple[str, str]:
+        """Read, check and write the rows in batches: the job's (status, message)."""
+        total = 0
+        last_row = resume_after
         try:
             for number, prepared, cells in self._prepared_rows(table, columns):
                 last_row = number
@@ -560,20 +599,18 @@ class Importer:
                     if not self._commit(
                         batch, rejected, total, number, present, report, cells_by_row={}
                     ):
-                        return self._finish(
-                            JobStatus.CANCELLED, _("已按要求取消；已提交的批次保留。")
-                        )
+                        return JobStatus.CANCELLED, _("已按要求取消；已提交的批次保留。")
                     batch, rejected, total = [], [], 0
             if batch or rejected or total:
                 self._commit(batch, rejected, total, last_row, present, report, cells_by_row={})
         except (ReadError, PipelineError) as exc:
             report.close()
-            return self._finish(
-                JobStatus.FAILED, _("%(why)s 此前已提交的批次已保存，其余未导入。") % {"why": exc}
-            )
+            return JobStatus.FAILED, _("%(why)s 此前已提交的批次已保存，其余未导入。") % {
+                "why": exc
+            }
         report.close()
         self._write_xlsx_report(table.headers)
-        return self._finish(JobStatus.DONE, "")
+        return JobStatus.DONE, ""
 
     def _prepared_rows(self, table: Table, columns: dict[int, str]) -> Iterator[tuple]:
         """(row number, Prepared | (row, reason) | None for a blank row, cells), in file
