@@ -71,7 +71,12 @@ def test_standard_file_creates_persons_with_stays_then_rerun_changes_nothing(tmp
     stay = Stay.objects.get(person=person)
     assert stay.grid.code == GRID_A and stay.reason == "business" and stay.source == "import"
     assert person.present and person.unit_path == GRID_A
-    assert person.history.count() == 1
+    [created] = person.history.all()
+    assert (created.history_type, created.name, created.ethnicity) == ("+", person.name, "05")
+    assert created.history_change_reason == "批量导入：标准模板"
+    assert created.id_number_hash == person.id_number_hash and created.unit_path == GRID_A
+    [stay_created] = stay.history.all()
+    assert (stay_created.history_type, stay_created.grid_id) == ("+", stay.grid_id)
     assert AuditEvent.objects.filter(action="import").exists()
     # Same file again: every row unchanged, nothing written.
     history_before = Person.history.count()

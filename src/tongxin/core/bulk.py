@@ -92,6 +92,44 @@ class Inserter:
         return len(values)
 
 
+def history_from_rows(
+    model: type[models.Model],
+    ids: list[int],
+    *,
+    when: Any,
+    kind: str,
+    reason: str,
+    user_id: int | None,
+) -> None:
+    """The history rows (django-simple-history) of rows just written, copied by the database
+    from the rows themselves: nothing is built or sent per row. `when` as the database takes
+    it (`adapt_datetimefield_value`)."""
+    if not ids:
+        return
+    history = model.history.model  # type: ignore[attr-defined]
+    ops = connection.ops
+    own = {f.column for f in model._meta.concrete_fields}
+    copied = [f.column for f in history._meta.concrete_fields if f.column in own]
+    names = ", ".join(ops.quote_name(c) for c in copied)
+    insert = (
+        f"INSERT INTO {ops.quote_name(history._meta.db_table)} ({names}, history_date, "  # noqa: S608
+        f"history_type, history_change_reason, history_user_id) "
+        f"SELECT {names}, %s, %s, %s, %s FROM {ops.quote_name(model._meta.db_table)} "
+    )
+    fixed = [when, kind, reason, user_id]
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(insert + "WHERE id = ANY(%s)", [*fixed, list(ids)])
+        elif ids[-1] - ids[0] + 1 == len(ids) and sorted(ids) == ids:
+            # allocate_ids hands out a run of ids under SQLite's write lock.
+            cursor.execute(insert + "WHERE id BETWEEN %s AND %s", [*fixed, ids[0], ids[-1]])
+        else:
+            for start in range(0, len(ids), 500):
+                chunk = ids[start : start + 500]
+                marks = ", ".join(["%s"] * len(chunk))
+                cursor.execute(insert + f"WHERE id IN ({marks})", [*fixed, *chunk])
+
+
 def update_rows(model: type[models.Model], columns: list[str], rows: list[dict[str, Any]]) -> None:
     """UPDATE table SET columns WHERE id = row['id'], for many rows at once."""
     if not rows:

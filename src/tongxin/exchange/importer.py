@@ -34,6 +34,7 @@ from tongxin.core.bulk import (
     allocate_ids,
     analyze,
     deferred_indexes,
+    history_from_rows,
     restore_indexes,
     update_rows,
 )
@@ -418,14 +419,19 @@ class Importer:
             self._stay_row(sid, pid, p.stay)
             for sid, pid, p in zip(stay_ids, person_ids, new, strict=True)
         ]
-        # The history inserter takes only its own columns from each row.
-        person_history = [self._history(r, "+") for r in persons]
-        stay_history = [self._history(r, "+") for r in stays]
         with FullTextDeferred(person_ids[0], person_ids[-1]):
             self.person_insert.insert(persons)
         self.stay_insert.insert(stays)
-        self.person_history.insert(person_history)
-        self.stay_history.insert(stay_history)
+        # Their history rows: copied by the database from the rows just written.
+        for model, ids in ((Person, person_ids), (Stay, stay_ids)):
+            history_from_rows(
+                model,
+                ids,
+                when=self.now_db,
+                kind="+",
+                reason=self.reason,
+                user_id=getattr(self.actor, "pk", None),
+            )
         grids_changed((r["grid_id"], r["arrival_date"]) for r in stays)
 
     def _apply_changes(self, changes: list[tuple[Prepared, dict[str, Any], dict]]) -> None:
