@@ -113,12 +113,12 @@ def normalise_row(raw: dict[str, object]) -> tuple[dict, dict, list[str]]:
             )
         )
     person["name"] = cell_text(raw.get("name"))
-    person["sex"] = SEX.get(cell_text(raw.get("sex")), cell_text(raw.get("sex")))
+    sex = cell_text(raw.get("sex"))
+    person["sex"] = SEX.get(sex, sex)
     eth = cell_text(raw.get("ethnicity"))
     person["ethnicity"] = ETHNICITY.get(eth, eth)
-    person["id_type"] = ID_TYPES.get(
-        cell_text(raw.get("id_type")), cell_text(raw.get("id_type")) or "citizen_id"
-    )
+    id_type = cell_text(raw.get("id_type"))
+    person["id_type"] = ID_TYPES.get(id_type, id_type or "citizen_id")
     person["id_number"] = cell_text(id_cell)
     person["birth_date"] = tolerant_date(raw.get("birth_date"))
     person["phone"] = cell_text(raw.get("phone"))

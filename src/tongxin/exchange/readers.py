@@ -176,6 +176,8 @@ def open_table(path: Path | str, filename: str | None = None) -> Table:
 
 def cell_text(value) -> str:
     """A cell as text: dates as YYYY-MM-DD, whole numbers without '.0'."""
+    if type(value) is str:  # every CSV cell: the common case first
+        return value.strip()
     if value is None:
         return ""
     if isinstance(value, datetime):
