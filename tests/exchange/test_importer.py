@@ -400,3 +400,21 @@ def test_an_imported_move_is_counted_as_a_move_and_the_statistics_follow(tmp_pat
     found = counts.period_counts([street.pk], january)[street.pk]
     assert found == dict(oracle(street.path, january.start, timezone.localdate()))
     assert found.get("move_in", 0) >= 1
+
+
+@pytest.mark.django_db
+def test_postgresql_statistics_follow_a_growing_registry(tmp_path):
+    """Planned as the table it was, a growing registry made every batch slower; the import
+    refreshes PostgreSQL's statistics as it writes (from 10,000 persons on; 10 here)."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL's planner statistics")
+    path = write_csv(tmp_path / "grow.csv", [person_row(i) for i in range(30)])
+    job = job_for_file(path, actor=None, source="标准模板", filename=path.name)
+    importer = Importer(job, actor=None)
+    importer.analyze_at = 10
+    assert importer.run().created == 30
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT reltuples FROM pg_class WHERE relname = 'registry_person'")
+        assert cursor.fetchone()[0] == Person.objects.count()

@@ -176,6 +176,8 @@ class Importer:
         self.now_db = connection.ops.adapt_datetimefield_value(self.now)
         self.reason = _("批量导入：%(source)s") % {"source": job.source}
         self.report_path = Path(job.path).with_suffix(".rejected.csv")
+        self.created_here = 0  # persons this run created; statistics refreshed at analyze_at
+        self.analyze_at = 10_000
         try:
             self.parallel = Path(job.path).stat().st_size >= PARALLEL_MIN_BYTES
         except OSError:
@@ -548,9 +550,11 @@ class Importer:
         restore_indexes()
         first_load = self._first_load()
         if connection.vendor == "sqlite":
-            # A bigger page cache for this connection keeps the indexes being written in memory.
+            # A bigger page cache for this connection keeps the indexes being written in memory
+            # (128 MB); a first load writes few of them until the end (32 MB: the peak memory
+            # of a million-row file stays under 500 MB).
             with connection.cursor() as cursor:
-                cursor.execute("PRAGMA cache_size = -131072")
+                cursor.execute(f"PRAGMA cache_size = {-32768 if first_load else -131072}")
         tables = (Person, Person.history.model, Stay, Stay.history.model)
         with deferred_indexes(*tables) if first_load else nullcontext():
             status, message = self._rows_loop(
@@ -682,9 +686,25 @@ class Importer:
             # between the two repeats them on resume, which the report tolerates (same row).
             self._report(report, outcome.rejected)
         job.refresh_from_db()
+        if not job.dry_run:
+            self._keep_statistics(outcome.created)
         if self.progress is not None:
             self.progress(job)
         return True
+
+    def _keep_statistics(self, created: int) -> None:
+        """PostgreSQL plans each batch's lookups (documents already there, the history
+        copied from the rows just written) from its table statistics. A registry that grows
+        from nearly empty under an import is planned as nearly empty — whole-table scans,
+        slower with every batch — until autovacuum catches up; a million-row first load fell
+        from 9,600 to 3,500 rows/s. So: ANALYZE when this import has created 10,000 persons,
+        100,000, a million… (a sample each time: about a second on a large table)."""
+        if connection.vendor != "postgresql" or not created:
+            return
+        self.created_here += created
+        if self.created_here >= self.analyze_at:
+            analyze(Person, Stay, Person.history.model, Stay.history.model)
+            self.analyze_at *= 10
 
     def _open_report(self, headers: list[str], *, resume: bool):
         self.report_path.parent.mkdir(parents=True, exist_ok=True)
