@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import hmac
 import os
 from functools import lru_cache
+from typing import Any
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.conf import settings
@@ -30,11 +30,7 @@ def _subkey(key: bytes, purpose: str) -> bytes:
 
 def encrypt(plaintext: str) -> str:
     """Encrypt to text: base64(version | nonce | ciphertext+tag). Empty stays empty."""
-    if not plaintext:
-        return ""
-    nonce = os.urandom(12)
-    sealed = _cipher(_key()).encrypt(nonce, plaintext.encode("utf-8"), _VERSION)
-    return base64.b64encode(_VERSION + nonce + sealed).decode("ascii")
+    return FieldCrypto.current().encrypt(plaintext)
 
 
 def decrypt(token: str) -> str:
@@ -45,10 +41,52 @@ def decrypt(token: str) -> str:
     return _cipher(_key()).decrypt(nonce, sealed, version).decode("utf-8")
 
 
+@lru_cache(maxsize=16)
+def _hmac_pads(key: bytes, purpose: str) -> tuple[Any, Any]:
+    """HMAC-SHA256's inner and outer hashes with the subkey already absorbed (RFC 2104):
+    copying them per value costs half of `hmac.new`, and imports hash millions of values."""
+    padded = _subkey(key, purpose).ljust(64, b"\0")
+    return (
+        hashlib.sha256(bytes(b ^ 0x36 for b in padded)),
+        hashlib.sha256(bytes(b ^ 0x5C for b in padded)),
+    )
+
+
 def blind_index(value: str, *, purpose: str) -> str:
     """A keyed hash (HMAC-SHA256) so equal values can be found without decrypting."""
-    if not value:
-        return ""
-    return hmac.new(_subkey(_key(), purpose), value.encode("utf-8"), hashlib.sha256).hexdigest()[
-        :40
-    ]
+    return FieldCrypto.current().blind_index(value, purpose)
+
+
+class FieldCrypto:
+    """`encrypt` and `blind_index` bound to one key: a bulk load takes one and skips the
+    settings lookup on each of its millions of calls."""
+
+    def __init__(self, key: bytes):
+        self.cipher = _cipher(key)
+        self.key = key
+
+    @staticmethod
+    def current() -> FieldCrypto:
+        return _field_crypto(_key())
+
+    def encrypt(self, plaintext: str) -> str:
+        if not plaintext:
+            return ""
+        nonce = os.urandom(12)
+        sealed = self.cipher.encrypt(nonce, plaintext.encode("utf-8"), _VERSION)
+        return base64.b64encode(_VERSION + nonce + sealed).decode("ascii")
+
+    def blind_index(self, value: str, purpose: str) -> str:
+        if not value:
+            return ""
+        inner_pad, outer_pad = _hmac_pads(self.key, purpose)
+        inner = inner_pad.copy()
+        inner.update(value.encode("utf-8"))
+        outer = outer_pad.copy()
+        outer.update(inner.digest())
+        return outer.hexdigest()[:40]
+
+
+@lru_cache(maxsize=4)
+def _field_crypto(key: bytes) -> FieldCrypto:
+    return FieldCrypto(key)
