@@ -36,6 +36,12 @@ def latin_key(text: str) -> str:
 
 
 def search_keys(name: str, former_names: str = "", latin_name: str = "") -> dict[str, str]:
+    return dict(_search_keys(name, former_names, latin_name))
+
+
+@lru_cache(maxsize=65536)
+def _search_keys(name: str, former_names: str, latin_name: str) -> dict[str, str]:
+    """(Cached, never handed out: imports repeat common names; callers get a copy.)"""
     full, initials = pinyin_keys(name)
     return {
         "search_chars": spaced_chars(name, former_names),
