@@ -4,6 +4,8 @@ gives 71 rows per INSERT); these paths run near the database's own bulk-insert r
 
 from __future__ import annotations
 
+import sqlite3
+import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from functools import partial
@@ -81,7 +83,12 @@ class Inserter:
     def insert(self, rows: list[dict[str, Any]]) -> int:
         if not rows:
             return 0
-        values = self.tuples(rows)
+        return self.insert_tuples(self.tuples(rows))
+
+    def insert_tuples(self, values: list) -> int:
+        """Insert rows already in column order (tuples or lists), as `tuples` makes them."""
+        if not values:
+            return 0
         with connection.cursor() as cursor:
             if connection.vendor == "postgresql":
                 with cursor.cursor.copy(self.copy_sql) as copy:
@@ -245,3 +252,60 @@ def deferred_indexes(*tables: type[models.Model]) -> Iterator[None]:
         yield
     finally:
         restore_indexes()
+
+
+class BackgroundCheckpoints:
+    """SQLite in WAL mode copies its log back into the database file at the commit that
+    takes the log past 1,000 pages, and the committing connection waits for it, fsync
+    included: a quarter of an import's time. During a bulk write the copying runs instead in
+    a thread with its own connection, after each commit (`committed()`), while the writer
+    goes on preparing its next batch; SQLite releases Python's lock while it works. A
+    PASSIVE checkpoint never blocks the writer. Nothing happens on other databases or when
+    the database is not in WAL mode (an in-memory test database)."""
+
+    def __init__(self) -> None:
+        self.thread: threading.Thread | None = None
+        self.wake = threading.Event()
+        self.stop = False
+
+    def __enter__(self) -> BackgroundCheckpoints:
+        if connection.vendor != "sqlite":
+            return self
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA journal_mode")
+            if cursor.fetchone()[0].lower() != "wal":
+                return self
+            cursor.execute("PRAGMA wal_autocheckpoint = 0")
+        path = connection.settings_dict["NAME"]
+        self.thread = threading.Thread(
+            target=self._run, args=(str(path),), name="wal-checkpoints", daemon=True
+        )
+        self.thread.start()
+        return self
+
+    def committed(self) -> None:
+        self.wake.set()
+
+    def _run(self, path: str) -> None:
+        own = sqlite3.connect(path, timeout=20, check_same_thread=False)
+        try:
+            while True:
+                self.wake.wait()
+                self.wake.clear()
+                if self.stop:
+                    return
+                own.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+        except sqlite3.Error:
+            return  # the writer's own checkpoint at the end (or the next one) catches up
+        finally:
+            own.close()
+
+    def __exit__(self, *exc_info) -> None:
+        if self.thread is None:
+            return
+        self.stop = True
+        self.wake.set()
+        self.thread.join()
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA wal_autocheckpoint = 1000")
+            cursor.execute("PRAGMA wal_checkpoint(PASSIVE)")
