@@ -132,8 +132,7 @@ def run_lower_bound(path: Path) -> dict:
         for n, cells in table.rows
         if not isinstance(p := importer.prepare(n, cells, columns), tuple) and p
     ]
-    rows = [importer._person_row(i + 1, p) for i, p in enumerate(prepared)]
-    tuples = importer.person_insert.tuples(rows)
+    tuples = [(i + 1, *p.person) for i, p in enumerate(prepared)]
     cols = importer.person_insert.columns
     quoted = ", ".join(connection.ops.quote_name(c) for c in cols)
     with connection.cursor() as cursor:

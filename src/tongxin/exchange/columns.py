@@ -7,6 +7,7 @@ validation expects, or leave it as typed so validation explains what is wrong.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 
@@ -101,42 +102,66 @@ def origin_code(text: str) -> str:
     return find_by_name(text) or text
 
 
+def _looked_up(table: dict):
+    def read(cell) -> str:
+        text = cell_text(cell)
+        return table.get(text, text)
+
+    return read
+
+
+def _origin(cell) -> str:
+    text = cell_text(cell)
+    return origin_code(text) if text else ""
+
+
+def _id_type(cell) -> str:
+    text = cell_text(cell)
+    return ID_TYPES.get(text, text or "citizen_id")
+
+
+# Import field → (the registry's key, how its cell is read). A column the file lacks is read
+# as an empty cell, so validation names what is missing.
+PERSON_CELLS: dict[str, tuple[str, Callable[[object], object]]] = {
+    "name": ("name", cell_text),
+    "sex": ("sex", _looked_up(SEX)),
+    "ethnicity": ("ethnicity", _looked_up(ETHNICITY)),
+    "id_type": ("id_type", _id_type),
+    "id_number": ("id_number", cell_text),
+    "birth_date": ("birth_date", tolerant_date),
+    "phone": ("phone", cell_text),
+    "hukou_address": ("hukou_address", cell_text),
+    "origin": ("origin_code", _origin),
+    "occupation": ("occupation", _looked_up(OCCUPATIONS)),
+    "employer": ("employer", cell_text),
+}
+# Read only when the file has the column: an import must not blank what it does not carry.
+OPTIONAL_PERSON_CELLS = ("former_names", "latin_name")
+STAY_CELLS: dict[str, tuple[str, Callable[[object], object]]] = {
+    "grid": ("grid", cell_text),
+    "arrival_date": ("arrival_date", tolerant_date),
+    "reason": ("reason", _looked_up(REASONS)),
+    "address": ("address", cell_text),
+}
+
+
+def id_stored_as_number(cell) -> bool:
+    return isinstance(cell, float | int) and not isinstance(cell, bool)
+
+
 def normalise_row(raw: dict[str, object]) -> tuple[dict, dict, list[str]]:
     """Split a row (field → cell) into person data, stay data, and problems found here."""
     problems: list[str] = []
-    person: dict[str, object] = {}
-    id_cell = raw.get("id_number")
-    if isinstance(id_cell, float | int) and not isinstance(id_cell, bool):
+    if id_stored_as_number(raw.get("id_number")):
         problems.append(
             str(
                 _("公民身份号码被 Excel 存成了数字，后几位可能已丢失，请把该列设为文本后重新导出。")
             )
         )
-    person["name"] = cell_text(raw.get("name"))
-    sex = cell_text(raw.get("sex"))
-    person["sex"] = SEX.get(sex, sex)
-    eth = cell_text(raw.get("ethnicity"))
-    person["ethnicity"] = ETHNICITY.get(eth, eth)
-    id_type = cell_text(raw.get("id_type"))
-    person["id_type"] = ID_TYPES.get(id_type, id_type or "citizen_id")
-    person["id_number"] = cell_text(id_cell)
-    person["birth_date"] = tolerant_date(raw.get("birth_date"))
-    person["phone"] = cell_text(raw.get("phone"))
-    person["hukou_address"] = cell_text(raw.get("hukou_address"))
-    origin = cell_text(raw.get("origin"))
-    person["origin_code"] = origin_code(origin) if origin else ""
-    occupation = cell_text(raw.get("occupation"))
-    person["occupation"] = OCCUPATIONS.get(occupation, occupation)
-    person["employer"] = cell_text(raw.get("employer"))
-    for key in ("former_names", "latin_name"):
+    person = {key: read(raw.get(field)) for field, (key, read) in PERSON_CELLS.items()}
+    for key in OPTIONAL_PERSON_CELLS:
         if key in raw:
             person[key] = cell_text(raw.get(key))
-    reason = cell_text(raw.get("reason"))
-    stay = {
-        "grid": cell_text(raw.get("grid")),
-        "arrival_date": tolerant_date(raw.get("arrival_date")),
-        "reason": REASONS.get(reason, reason),
-        "address": cell_text(raw.get("address")),
-        "source": "import",
-    }
+    stay = {key: read(raw.get(field)) for field, (key, read) in STAY_CELLS.items()}
+    stay["source"] = "import"
     return person, stay, problems

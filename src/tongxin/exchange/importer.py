@@ -16,6 +16,8 @@ import os
 from collections.abc import Callable, Iterator
 from contextlib import nullcontext
 from dataclasses import dataclass, field
+from datetime import date
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +32,7 @@ from tongxin.accounts.scoping import visible_units
 from tongxin.audit.services import Action, audit_record
 from tongxin.core import crypto
 from tongxin.core.bulk import (
+    BackgroundCheckpoints,
     Inserter,
     allocate_ids,
     analyze,
@@ -46,6 +49,7 @@ from tongxin.registry.search_keys import search_keys
 from tongxin.registry.validation import clean_person, clean_stay
 
 from .columns import FIELD_LABELS, REQUIRED_FIELDS, STANDARD_MAPPING, normalise_row
+from .fastprep import RowPreparer
 from .models import ImportJob, JobStatus
 from .pipeline import PipelineError, parallel_available, prepared_in_child
 from .readers import ReadError, Table, cell_text, open_table
@@ -85,21 +89,49 @@ IMPORTED_PERSON_FIELDS = [
     "latin_name",
 ]
 FIELD_TO_PERSON = {"phone": ["phone"], "origin": ["origin_code"]}
+PERSON_COLUMNS = [f.column for f in Person._meta.concrete_fields]
+STAY_COLUMNS = [f.column for f in Stay._meta.concrete_fields]
+# Where each value `Prepared.values()` gives sits in a prepared person row (no id: -1).
+PERSON_POSITION_OF_VALUE = [
+    (key, PERSON_COLUMNS.index(key) - 1)
+    for key in [*IMPORTED_PERSON_FIELDS, "phone_enc", "phone_hash"]
+]
+STAY_PERSON = STAY_COLUMNS.index("person_id")
+STAY_GRID = STAY_COLUMNS.index("grid_id")
+STAY_ARRIVAL = STAY_COLUMNS.index("arrival_date")
 
 
 class ImportError_(Exception):
     """The import cannot run (bad file, bad mapping); the message is in Chinese."""
 
 
-@dataclass
+@dataclass(slots=True)
 class Prepared:
+    """A valid row, ready to write: the new person's and the stay's table rows in column
+    order (ids left out: the writer allocates them). Plain tuples cross from the preparation
+    process cheaply; a row that meets a person already registered is compared through
+    `values()` and `stay_values()`, rebuilt from them."""
+
     row: int
-    values: dict[str, Any]
-    stay: dict[str, Any]
+    id_type: str
     id_hash: str
-    # Computed with the row (possibly in the preparation process): ciphertexts, masked
-    # document, phone hash and search keys of a new person.
-    derived: dict[str, str] = field(default_factory=dict)
+    person: tuple
+    stay: tuple
+
+    def values(self) -> dict[str, Any]:
+        """The person's imported fields (dates as dates), plus the phone's cipher and hash."""
+        person = self.person
+        out = {key: person[i] for key, i in PERSON_POSITION_OF_VALUE}
+        if isinstance(out["birth_date"], str):
+            out["birth_date"] = date.fromisoformat(out["birth_date"])
+        return out
+
+    def stay_values(self, grids_by_id: dict[int, Unit]) -> dict[str, Any]:
+        stay = dict(zip(STAY_COLUMNS[1:], self.stay, strict=True))
+        if isinstance(stay["arrival_date"], str):
+            stay["arrival_date"] = date.fromisoformat(stay["arrival_date"])
+        stay["grid"] = grids_by_id[stay["grid_id"]]
+        return stay
 
 
 @dataclass
@@ -162,6 +194,7 @@ class Importer:
         if actor is not None:
             grids = visible_units(actor, grids)
         self.grids = {g.code: g for g in grids.only("id", "code", "name", "path")}
+        self.grids_by_id = {g.pk: g for g in self.grids.values()}
         self.scope_path = (
             None
             if actor is None or actor.data_scope == "all"
@@ -176,6 +209,13 @@ class Importer:
         self.now_db = connection.ops.adapt_datetimefield_value(self.now)
         self.reason = _("批量导入：%(source)s") % {"source": job.source}
         self.report_path = Path(job.path).with_suffix(".rejected.csv")
+        self.checkpoints = BackgroundCheckpoints()  # entered for the run
+        self.crypto = crypto.FieldCrypto.current()
+        # A prepared row is its table row in column order without the id, dates as the
+        # database takes them.
+        self.adapt_date = connection.ops.adapt_datefield_value
+        self.person_layout = itemgetter(*PERSON_COLUMNS[1:])
+        self.stay_layout = itemgetter(*STAY_COLUMNS[1:])
         self.created_here = 0  # persons this run created; statistics refreshed at analyze_at
         self.analyze_at = 10_000
         try:
@@ -188,6 +228,18 @@ class Importer:
     def prepare(
         self, number: int, cells: list, columns: dict[int, str]
     ) -> Prepared | tuple[int, str] | None:
+        """A row checked by the registry's own validation: ready to write, or (row, reason),
+        or None for a blank row."""
+        cleaned = self.clean(number, cells, columns)
+        if cleaned is None or isinstance(cleaned[0], int):
+            return cleaned  # type: ignore[return-value]
+        return self.ready(number, *cleaned)
+
+    def clean(
+        self, number: int, cells: list, columns: dict[int, str]
+    ) -> tuple[dict, dict] | tuple[int, str] | None:
+        """(person values, stay values) as `clean_person` and `clean_stay` give them, or
+        (row, reason), or None for a blank row."""
         raw = {f: (cells[i] if i < len(cells) else None) for i, f in columns.items()}
         if all(cell_text(v) == "" for v in raw.values()):
             return None  # blank row
@@ -207,27 +259,41 @@ class Importer:
             return number, _reason_text(ValidationError(errors), problems) if errors else "；".join(
                 problems
             )
-        digest = crypto.blind_index(values["id_number"].upper(), purpose="id_number")
+        return values, stay_values
+
+    def ready(self, number: int, values: dict[str, Any], stay: dict[str, Any]) -> Prepared:
+        """Encrypt, hash and key a clean row, and lay it out as the tables' rows."""
+        fields = self.crypto
+        number_text = values["id_number"]
+        digest = fields.blind_index(number_text.upper(), "id_number")
         phone = values.get("phone", "")
         derived = {
-            "id_number_enc": crypto.encrypt(values["id_number"]),
-            "id_number_masked": mask_document(values["id_number"]),
-            "phone_enc": crypto.encrypt(phone),
-            "phone_hash": crypto.blind_index(phone, purpose="phone") if phone else "",
+            "id_number_enc": fields.encrypt(number_text),
+            "id_number_masked": mask_document(number_text),
+            "phone_enc": fields.encrypt(phone),
+            "phone_hash": fields.blind_index(phone, "phone"),
             **search_keys(
                 values["name"], values.get("former_names", ""), values.get("latin_name", "")
             ),
         }
-        return Prepared(number, values, stay_values, digest, derived)
+        person = self._person_row(values, derived, digest, stay)
+        stay_row = self._stay_row(None, None, stay)
+        stay_row["arrival_date"] = stay_row["resident_since"] = person["arrival_date"]
+        return Prepared(
+            number,
+            values.get("id_type") or "citizen_id",
+            digest,
+            self.person_layout(person),
+            self.stay_layout(stay_row),
+        )
 
     # -- writing ---------------------------------------------------------------------------
 
-    def _person_row(self, pk: int, p: Prepared) -> dict[str, Any]:
-        v = p.values
-        d = p.derived
-        stay = p.stay
+    def _person_row(
+        self, v: dict[str, Any], d: dict[str, str], digest: str, stay: dict[str, Any]
+    ) -> dict[str, Any]:
         return {
-            "id": pk,
+            "id": None,
             "name": v["name"],
             "name_as_typed": v.get("name_as_typed", ""),
             "native_name": "",
@@ -235,12 +301,12 @@ class Importer:
             "latin_name": v.get("latin_name", ""),
             "former_names": v.get("former_names", ""),
             "sex": v["sex"],
-            "birth_date": v["birth_date"],
+            "birth_date": self.adapt_date(v["birth_date"]),
             "ethnicity": v["ethnicity"],
             "ethnicity_other": v.get("ethnicity_other", ""),
             "id_type": v.get("id_type") or "citizen_id",
             "id_number_enc": d["id_number_enc"],
-            "id_number_hash": p.id_hash,
+            "id_number_hash": digest,
             "id_number_masked": d["id_number_masked"],
             "phone_enc": d["phone_enc"],
             "phone_hash": d["phone_hash"],
@@ -265,7 +331,7 @@ class Importer:
             "latin_key": d["latin_key"],
             "unit_path": stay["grid"].path,
             "present": True,
-            "arrival_date": stay["arrival_date"],
+            "arrival_date": self.adapt_date(stay["arrival_date"]),
             "stay_reason": stay["reason"],
             "merged_into_id": None,
             "created_by_id": getattr(self.actor, "pk", None),
@@ -274,7 +340,11 @@ class Importer:
         }
 
     def _stay_row(
-        self, pk: int, person_id: int, stay: dict[str, Any], moved_from: dict | None = None
+        self,
+        pk: int | None,
+        person_id: int | None,
+        stay: dict[str, Any],
+        moved_from: dict | None = None,
     ) -> dict[str, Any]:
         return {
             "id": pk,
@@ -311,7 +381,7 @@ class Importer:
         new: list[Prepared] = []
         changes: list[tuple[Prepared, dict[str, Any], dict]] = []
         for p in batch:
-            current = existing.get((p.values.get("id_type") or "citizen_id", p.id_hash))
+            current = existing.get((p.id_type, p.id_hash))
             if current is None:
                 new.append(p)
                 continue
@@ -364,7 +434,7 @@ class Importer:
     ) -> dict | str | None:
         """What the row changes: person fields and what happens to the stay; None if
         nothing; a message if the row contradicts the record."""
-        v = p.values
+        v = p.values()
         person_changes = {}
         for key in IMPORTED_PERSON_FIELDS:
             if (
@@ -377,11 +447,10 @@ class Importer:
                 person_changes[key] = v[key]
         if "origin_code" in person_changes:
             person_changes["origin_province"] = person_changes["origin_code"][:2]
-        if "phone" in present and "phone" in v:
-            if p.derived["phone_hash"] != current["phone_hash"]:
-                person_changes["phone_enc"] = p.derived["phone_enc"]
-                person_changes["phone_hash"] = p.derived["phone_hash"]
-        stay = p.stay
+        if "phone" in present and v["phone_hash"] != current["phone_hash"]:
+            person_changes["phone_enc"] = v["phone_enc"]
+            person_changes["phone_hash"] = v["phone_hash"]
+        stay = p.stay_values(self.grids_by_id)
         open_stay = current["_open_stay"]
         stay_action = None
         if open_stay is not None:
@@ -409,21 +478,22 @@ class Importer:
             stay_action = ("return", None)
         if not person_changes and stay_action is None:
             return None
-        return {"person": person_changes, "stay": stay_action}
+        return {"person": person_changes, "stay": stay_action, "stay_values": stay}
 
     def _insert_new(self, new: list[Prepared]) -> None:
         if not new:
             return
         person_ids = allocate_ids(Person, len(new))
         stay_ids = allocate_ids(Stay, len(new))
-        persons = [self._person_row(pk, p) for pk, p in zip(person_ids, new, strict=True)]
-        stays = [
-            self._stay_row(sid, pid, p.stay)
-            for sid, pid, p in zip(stay_ids, person_ids, new, strict=True)
-        ]
+        persons = [(pk, *p.person) for pk, p in zip(person_ids, new, strict=True)]
+        stays = []
+        for sid, pid, p in zip(stay_ids, person_ids, new, strict=True):
+            stay = [sid, *p.stay]
+            stay[STAY_PERSON] = pid
+            stays.append(stay)
         with FullTextDeferred(person_ids[0], person_ids[-1]):
-            self.person_insert.insert(persons)
-        self.stay_insert.insert(stays)
+            self.person_insert.insert_tuples(persons)
+        self.stay_insert.insert_tuples(stays)
         # Their history rows: copied by the database from the rows just written.
         for model, ids in ((Person, person_ids), (Stay, stay_ids)):
             history_from_rows(
@@ -434,7 +504,7 @@ class Importer:
                 reason=self.reason,
                 user_id=getattr(self.actor, "pk", None),
             )
-        grids_changed((r["grid_id"], r["arrival_date"]) for r in stays)
+        grids_changed((s[STAY_GRID], _as_date(s[STAY_ARRIVAL])) for s in stays)
 
     def _apply_changes(self, changes: list[tuple[Prepared, dict[str, Any], dict]]) -> None:
         if not changes:
@@ -443,7 +513,7 @@ class Importer:
         # What the statistics must recount (registry.changes).
         journal: list[tuple[int, Any]] = []
         counted_persons: list[int] = []
-        for p, current, change in changes:
+        for _p, current, change in changes:
             row = {k: v for k, v in current.items() if not k.startswith("_")}
             row.update(change["person"])
             if (
@@ -455,7 +525,7 @@ class Importer:
             action = change["stay"]
             if action is not None:
                 kind, open_stay = action
-                stay = p.stay
+                stay = change["stay_values"]
                 if kind == "correct":
                     corrected.append(
                         {
@@ -540,10 +610,6 @@ class Importer:
         ImportJob.objects.filter(pk=job.pk).update(
             status=JobStatus.RUNNING, started_at=job.started_at or timezone.now(), message=""
         )
-        # Document hash (as an int: half the memory of its hex text) → first row with it.
-        seen: dict[int, int] = {}
-        batch: list[Prepared] = []
-        rejected: list[tuple[int, str, list]] = []
         report = self._open_report(table.headers, resume=resume_after > 0)
         # A first load killed halfway left the registry without some indexes: the resumed
         # run (and any later import) needs them to find the persons already written.
@@ -556,10 +622,11 @@ class Importer:
             with connection.cursor() as cursor:
                 cursor.execute(f"PRAGMA cache_size = {-32768 if first_load else -131072}")
         tables = (Person, Person.history.model, Stay, Stay.history.model)
-        with deferred_indexes(*tables) if first_load else nullcontext():
-            status, message = self._rows_loop(
-                table, columns, present, resume_after, report, seen, batch, rejected
-            )
+        with (
+            deferred_indexes(*tables) if first_load else nullcontext(),
+            BackgroundCheckpoints() as self.checkpoints,
+        ):
+            status, message = self._rows_loop(table, columns, present, resume_after, report)
         if first_load:
             analyze(*tables)
         return self._finish(status, message)
@@ -575,44 +642,28 @@ class Importer:
         except OSError:
             return False
 
-    def _rows_loop(
-        self, table, columns, present, resume_after, report, seen, batch, rejected
-    ) -> tuple[str, str]:
+    def _rows_loop(self, table, columns, present, resume_after, report) -> tuple[str, str]:
         """Read, check and write the rows in batches: the job's (status, message)."""
         total = 0
         last_row = resume_after
+        batch: list[Prepared] = []
+        rejected: list[tuple[int, str, list]] = []
         try:
-            for number, prepared, cells in self._prepared_rows(table, columns):
+            for number, outcome, cells in self._prepared_rows(table, columns, resume_after):
                 last_row = number
-                if prepared is None:
-                    continue
-                if number <= resume_after:
-                    # Already committed in an earlier run: only remember its document.
-                    if isinstance(prepared, Prepared):
-                        seen.setdefault(int(prepared.id_hash, 16), number)
-                    continue
+                if outcome is None:
+                    continue  # a blank row, or one committed by an earlier run
                 total += 1
-                if isinstance(prepared, tuple):
-                    rejected.append((prepared[0], prepared[1], cells))
-                elif (key := int(prepared.id_hash, 16)) in seen:
-                    rejected.append(
-                        (
-                            number,
-                            _("证件号码与第 %(n)d 行重复。") % {"n": seen[key]},
-                            cells,
-                        )
-                    )
+                if len(outcome) == 2:
+                    rejected.append((number, outcome[1], cells))
                 else:
-                    seen[key] = number
-                    batch.append(prepared)
+                    batch.append(Prepared(number, *outcome))
                 if len(batch) + len(rejected) >= BATCH_SIZE:
-                    if not self._commit(
-                        batch, rejected, total, number, present, report, cells_by_row={}
-                    ):
+                    if not self._commit(batch, rejected, total, number, present, report):
                         return JobStatus.CANCELLED, _("已按要求取消；已提交的批次保留。")
                     batch, rejected, total = [], [], 0
             if batch or rejected or total:
-                self._commit(batch, rejected, total, last_row, present, report, cells_by_row={})
+                self._commit(batch, rejected, total, last_row, present, report)
         except (ReadError, PipelineError) as exc:
             report.close()
             return JobStatus.FAILED, _("%(why)s 此前已提交的批次已保存，其余未导入。") % {
@@ -622,28 +673,41 @@ class Importer:
         self._write_xlsx_report(table.headers)
         return JobStatus.DONE, ""
 
-    def _prepared_rows(self, table: Table, columns: dict[int, str]) -> Iterator[tuple]:
-        """(row number, Prepared | (row, reason) | None for a blank row, cells), in file
-        order; large files are prepared in a second process while this one writes."""
-        grids = self.grids
+    def _prepared_rows(
+        self, table: Table, columns: dict[int, str], resume_after: int
+    ) -> Iterator[tuple]:
+        """(row number, outcome, cells) in file order. The outcome is None for a blank row or
+        one an earlier run committed, (row, reason) for a rejected row (its cells go along
+        for the error report), or a valid row's (id type, document hash, person row, stay
+        row) for `Prepared`. Large files are prepared in a second process while this one
+        writes; plain tuples cross between the two cheaply."""
 
         def produce() -> Iterator[tuple]:
+            preparer = RowPreparer(self, columns)
+            # Document hash (as an int: half the memory of its hex text) → its first row.
+            seen: dict[int, int] = {}
             for number, cells in table.rows:
-                prepared = self.prepare(number, cells, columns)
+                prepared = preparer.prepare(number, cells)
                 if isinstance(prepared, Prepared):
-                    prepared.stay["grid"] = prepared.stay["grid"].code  # a code pickles fast
-                # The cells go along for the error report (a duplicate is found later).
-                yield number, prepared, cells if prepared is not None else None
+                    first = seen.setdefault(int(prepared.id_hash, 16), number)
+                    if number <= resume_after:
+                        yield number, None, None  # committed earlier: only remembered
+                    elif first != number:
+                        reason = _("证件号码与第 %(n)d 行重复。") % {"n": first}
+                        yield number, (number, reason), cells
+                    else:
+                        p = prepared
+                        yield number, (p.id_type, p.id_hash, p.person, p.stay), None
+                elif prepared is None or number <= resume_after:
+                    yield number, None, None
+                else:
+                    yield number, prepared, cells
 
-        rows = produce()
         if self.parallel and parallel_available():
-            rows = prepared_in_child(produce)
-        for number, prepared, cells in rows:
-            if isinstance(prepared, Prepared):
-                prepared.stay["grid"] = grids[prepared.stay["grid"]]
-            yield number, prepared, cells
+            return prepared_in_child(produce)
+        return produce()
 
-    def _commit(self, batch, rejected, total, last_row, present, report, cells_by_row) -> bool:
+    def _commit(self, batch, rejected, total, last_row, present, report) -> bool:
         """Write one batch and the job's progress together. False if cancel was requested."""
         job = self.job
         outcome = Outcome(rejected=list(rejected))
@@ -656,7 +720,7 @@ class Importer:
             else:
                 existing = self._existing([p.id_hash for p in batch])
                 for p in batch:
-                    if (p.values.get("id_type") or "citizen_id", p.id_hash) in existing:
+                    if (p.id_type, p.id_hash) in existing:
                         outcome.updated += 1
                     else:
                         outcome.created += 1
@@ -685,6 +749,7 @@ class Importer:
             # The report rows of this batch are written before the batch commits; a crash
             # between the two repeats them on resume, which the report tolerates (same row).
             self._report(report, outcome.rejected)
+        self.checkpoints.committed()
         job.refresh_from_db()
         if not job.dry_run:
             self._keep_statistics(outcome.created)
@@ -755,6 +820,10 @@ class Importer:
         if self.progress is not None:
             self.progress(self.job)
         return self.job
+
+
+def _as_date(value: date | str) -> date:
+    return date.fromisoformat(value) if isinstance(value, str) else value
 
 
 def _neutral(value: str) -> str:
