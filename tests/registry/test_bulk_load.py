@@ -8,7 +8,7 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 
 from tongxin.core.bulk import drop_indexes, restore_indexes, secondary_indexes
 from tongxin.core.models import DeferredIndex
@@ -56,3 +56,12 @@ def test_the_next_demo_run_rebuilds_what_a_killed_load_dropped():
     call_command("demo", "--if-empty", stdout=StringIO(), stderr=err)
     assert secondary_indexes(Stay) == stays_before
     assert f"重建上次中断的批量加载所删除的索引 {len(stays_before)} 个" in err.getvalue()
+
+
+def test_every_index_an_import_maintains_on_postgresql_is_one_a_query_can_use():
+    """The phone hash and the name keys are matched exactly or by range, never with LIKE:
+    their pattern-ops twins would only slow every write (migration 0006)."""
+    if connection.vendor != "postgresql":
+        pytest.skip("pattern-ops indexes exist only on PostgreSQL")
+    twins = [name for name, sql in secondary_indexes(Person) if "varchar_pattern_ops" in sql]
+    assert twins == ["registry_person_unit_path_pattern"]  # scoping's LIKE 'path%'

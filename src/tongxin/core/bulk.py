@@ -37,6 +37,25 @@ def allocate_ids(model: type[models.Model], count: int) -> list[int]:
         return list(range(start, start + count))
 
 
+def ids_where_in(model: type[models.Model], column: str, values: list) -> list[int]:
+    """Ids of the rows whose `column` is one of `values`, without the ORM: for an import's
+    lookup of thousands of documents at once, building the `IN` list through the ORM cost
+    more than the lookup (PostgreSQL gets one array parameter instead)."""
+    table = connection.ops.quote_name(model._meta.db_table)
+    quoted = connection.ops.quote_name(column)
+    found: list[int] = []
+    with connection.cursor() as cursor:
+        for start in range(0, len(values), 2000):
+            chunk = values[start : start + 2000]
+            if connection.vendor == "postgresql":
+                cursor.execute(f"SELECT id FROM {table} WHERE {quoted} = ANY(%s)", [chunk])  # noqa: S608
+            else:
+                marks = ", ".join(["%s"] * len(chunk))
+                cursor.execute(f"SELECT id FROM {table} WHERE {quoted} IN ({marks})", chunk)  # noqa: S608
+            found.extend(row[0] for row in cursor.fetchall())
+    return found
+
+
 class Inserter:
     """Insert rows (dicts keyed by column name) into one model's table, fast."""
 

@@ -38,6 +38,7 @@ from tongxin.core.bulk import (
     analyze,
     deferred_indexes,
     history_from_rows,
+    ids_where_in,
     restore_indexes,
     update_rows,
 )
@@ -407,10 +408,12 @@ class Importer:
 
     def _existing(self, hashes: list[str]) -> dict[tuple[str, str], dict[str, Any]]:
         found: dict[tuple[str, str], dict[str, Any]] = {}
+        # Mostly none are there (a new file): a bare lookup first, the records only if any.
+        ids = ids_where_in(Person, "id_number_hash", hashes)
         fields = [f.attname for f in Person._meta.concrete_fields]
-        for start in range(0, len(hashes), 500):
-            chunk = hashes[start : start + 500]
-            for row in Person.objects.filter(id_number_hash__in=chunk).values(*fields):
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            for row in Person.objects.filter(id__in=chunk).values(*fields):
                 found[(row["id_type"], row["id_number_hash"])] = row
         if found:
             open_stays = Stay.objects.filter(

@@ -64,6 +64,8 @@ class Person(models.Model):
     id_number_hash = models.CharField(max_length=40, editable=False)
     id_number_masked = models.CharField(_("证件号码"), max_length=40, editable=False)
     phone_enc = models.TextField(editable=False, blank=True)
+    # Matched exactly (and the name keys below by range): on PostgreSQL their LIKE twins
+    # (varchar_pattern_ops) are dropped by migration 0006, only ever written.
     phone_hash = models.CharField(max_length=40, editable=False, blank=True, db_index=True)
     hukou_code = models.CharField(_("户籍地区划代码"), max_length=6, blank=True)
     hukou_address = models.CharField(_("户籍地址"), max_length=300, blank=True)
