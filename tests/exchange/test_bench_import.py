@@ -1,6 +1,7 @@
 """`tongxin bench import` measures real work: check what it did, never how fast."""
 
 import pytest
+from django.db import connection
 
 from tongxin.exchange.bench import bench_import
 from tongxin.registry.models import Person
@@ -12,7 +13,10 @@ def test_bench_import_runs_all_three_and_imports_every_row():
     result = bench_import(300, seed=3, sample=40, progress=lambda message: None)
     assert result["app"]["status"] == "done"
     assert result["app"]["created"] == 300
-    assert result["lower_bound"]["rows"] == 300
+    assert result["lower_bound"]["rows"] == 300 and result["bare_insert"]["rows"] == 300
+    # The bound writes what the app writes for a new person: the person, the stay, and the
+    # history row of each.
+    assert set(result["lower_bound"]["written"].values()) == {300}
     assert (
         result["django_import_export"]["rows"] == 40
         and not result["django_import_export"]["errors"]
@@ -20,4 +24,6 @@ def test_bench_import_runs_all_three_and_imports_every_row():
     # The app's rows and django-import-export's rows are real persons; the lower bound's are not.
     assert Person.objects.count() == before + 300 + 40
     assert result["app_vs_lower_bound"] > 0 and result["app_vs_django_import_export"] > 0
+    # The lower bound's copies of the registry tables are gone again.
+    assert not [t for t in connection.introspection.table_names() if t.startswith("bench_")]
     assert result["export"]["rows"] == before + 300  # every person at that point, none lost

@@ -59,7 +59,10 @@ def ids_where_in(model: type[models.Model], column: str, values: list) -> list[i
 class Inserter:
     """Insert rows (dicts keyed by column name) into one model's table, fast."""
 
-    def __init__(self, model: type[models.Model], *, include_pk: bool = True):
+    def __init__(
+        self, model: type[models.Model], *, include_pk: bool = True, table: str | None = None
+    ):
+        """`table`: another table of the same columns (the benchmark's copies)."""
         self.model = model
         fields = [f for f in model._meta.concrete_fields if include_pk or not f.primary_key]
         self.columns = [f.column for f in fields]
@@ -77,7 +80,7 @@ class Inserter:
             elif kind == "JSONField":
                 self.adapters[f.column] = partial(f.get_db_prep_save, connection=connection)
         quoted = ", ".join(ops.quote_name(c) for c in self.columns)
-        self.table = ops.quote_name(model._meta.db_table)
+        self.table = ops.quote_name(table or model._meta.db_table)
         self.sql = (
             f"INSERT INTO {self.table} ({quoted}) VALUES ({', '.join(['%s'] * len(self.columns))})"  # noqa: S608
         )
