@@ -66,6 +66,10 @@ def test_sex_must_match_the_id():
     assert errors_of(sex="2") == {"sex": ["性别与公民身份号码不一致（号码第 17 位为男性）。"]}
 
 
+def test_an_unknown_document_type_is_refused_not_crashed_on():
+    assert errors_of(id_type="军官证") == {"id_type": ["“军官证”不是可选的值。"]}
+
+
 def test_ethnicity_is_required():
     assert errors_of(ethnicity="") == {"ethnicity": ["民族必须填写（不得为空）。"]}
 

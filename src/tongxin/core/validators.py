@@ -127,6 +127,8 @@ def validate_document(id_type: str, raw: str) -> str:
         raise ValidationError(_("请填写证件号码。"), code="required")
     if id_type == "citizen_id":
         return validate_citizen_id(raw)
+    if id_type not in DOCUMENT_PATTERNS:
+        raise ValidationError(_("证件类型不正确。"), code="type")
     number = _WHITESPACE_RE.sub("", raw).upper()
     pattern, message = DOCUMENT_PATTERNS[id_type]
     if not pattern.match(number):

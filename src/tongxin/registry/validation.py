@@ -204,8 +204,9 @@ def clean_person(data: dict, *, partial: bool = False) -> dict:
                 v.validate_not_future(out["birth_date"], L_BIRTH)
         except ValidationError as exc:
             errors.add("birth_date", exc)
-    if "id_number" in present:
-        id_type = out.get("id_type") or _text(data, "id_type") or IdType.CITIZEN_ID
+    id_type = out.get("id_type") or _text(data, "id_type") or IdType.CITIZEN_ID
+    # A number of an unknown document type cannot be checked: the type's own error says why.
+    if "id_number" in present and id_type in CHOICE_VALUES["id_type"]:
         try:
             number = v.validate_document(id_type, _text(data, "id_number", 40))
             out["id_number"] = number
