@@ -135,6 +135,40 @@ def test_bad_rows_are_rejected_with_reasons_and_good_rows_still_go_in(tmp_path, 
 
 
 @pytest.mark.django_db
+def test_an_unknown_document_type_rejects_its_row_and_the_import_goes_on(tmp_path, mode):
+    headers = [*HEADERS, "证件类型"]
+    rows = [person_row(1, 证件类型="居民身份证"), person_row(2, 证件类型="军官证"), person_row(3)]
+    job = run(write_csv(tmp_path / "types.csv", rows, headers=headers))
+    assert job.status == "done", job.message
+    assert (job.total, job.created, job.rejected) == (3, 2, 1)
+    [_header, (row, reason, *_cells)] = report_rows(job)
+    assert row == 3 and "证件类型" in reason and "军官证" in reason
+
+
+@pytest.mark.django_db
+def test_a_fault_of_ours_fails_the_job_visibly_and_running_again_resumes(
+    tmp_path, monkeypatch, mode
+):
+    from tongxin.exchange import importer
+
+    def broken(changes):
+        raise RuntimeError("the statistics journal is unavailable")
+
+    path = write_csv(tmp_path / "fault.csv", [person_row(i) for i in range(5)])
+    working = importer.grids_changed
+    monkeypatch.setattr(importer, "grids_changed", broken)
+    with pytest.raises(RuntimeError):
+        run(path)
+    job = job_for_file(path, actor=None, source="标准模板", filename=path.name)
+    assert job.status == "failed" and "系统错误" in job.message  # not left "running"
+    assert Person.objects.filter(name__in=[person_row(i)["姓名"] for i in range(5)]).count() == 0
+    monkeypatch.setattr(importer, "grids_changed", working)
+    again = run(path)
+    assert again.pk == job.pk and again.status == "done"
+    assert (again.created, again.rejected) == (5, 0)
+
+
+@pytest.mark.django_db
 def test_tolerant_values(tmp_path):
     legacy_birth = date(1975, 6, 1)
     full = citizen_id("640104", legacy_birth, 23)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import logging
 import os
 from collections.abc import Callable, Iterator
 from contextlib import nullcontext
@@ -90,6 +91,7 @@ IMPORTED_PERSON_FIELDS = [
     "latin_name",
 ]
 FIELD_TO_PERSON = {"phone": ["phone"], "origin": ["origin_code"]}
+logger = logging.getLogger(__name__)
 PERSON_COLUMNS = [f.column for f in Person._meta.concrete_fields]
 STAY_COLUMNS = [f.column for f in Stay._meta.concrete_fields]
 # Where each value `Prepared.values()` gives sits in a prepared person row (no id: -1).
@@ -607,6 +609,21 @@ class Importer:
             columns = resolve_columns(table.headers, job.mapping or None)
         except (ReadError, ImportError_) as exc:
             return self._finish(JobStatus.FAILED, str(exc))
+        try:
+            return self._run(table, columns)
+        except Exception:
+            # A fault of ours, not of the file: the job must not stay "running" for ever.
+            logger.exception("import job %s failed", job.pk)
+            self._finish(
+                JobStatus.FAILED,
+                _(
+                    "导入因系统错误中断（已记录，请联系管理员）；此前已提交的批次已保存，可重新导入以续传。"
+                ),
+            )
+            raise
+
+    def _run(self, table: Table, columns: dict[int, str]) -> ImportJob:
+        job = self.job
         present = {f for f in columns.values()}
         present |= {p for f in list(present) for p in FIELD_TO_PERSON.get(f, [])}
         resume_after = job.rows_done
