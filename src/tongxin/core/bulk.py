@@ -12,7 +12,7 @@ from functools import partial
 from operator import itemgetter
 from typing import Any
 
-from django.db import connection, models, transaction
+from django.db import DatabaseError, connection, models, transaction
 
 
 def allocate_ids(model: type[models.Model], count: int) -> list[int]:
@@ -44,9 +44,11 @@ def ids_where_in(model: type[models.Model], column: str, values: list) -> list[i
     table = connection.ops.quote_name(model._meta.db_table)
     quoted = connection.ops.quote_name(column)
     found: list[int] = []
+    # SQLite builds may allow only 999 parameters a statement (Django assumes so).
+    size = min(2000, connection.features.max_query_params or 2000)
     with connection.cursor() as cursor:
-        for start in range(0, len(values), 2000):
-            chunk = values[start : start + 2000]
+        for start in range(0, len(values), size):
+            chunk = values[start : start + size]
             if connection.vendor == "postgresql":
                 cursor.execute(f"SELECT id FROM {table} WHERE {quoted} = ANY(%s)", [chunk])  # noqa: S608
             else:
@@ -283,12 +285,16 @@ class BackgroundCheckpoints:
     a thread with its own connection, after each commit (`committed()`), while the writer
     goes on preparing its next batch; SQLite releases Python's lock while it works. A
     PASSIVE checkpoint never blocks the writer. Nothing happens on other databases or when
-    the database is not in WAL mode (an in-memory test database)."""
+    the database is not in WAL mode (an in-memory test database). If the thread fails, the
+    writer goes back to checkpointing itself at its next commit, so the log cannot grow
+    without bound."""
 
     def __init__(self) -> None:
         self.thread: threading.Thread | None = None
         self.wake = threading.Event()
         self.stop = False
+        self.failed = False
+        self.autocheckpoint = 1000  # the connection's own setting, put back at the end
 
     def __enter__(self) -> BackgroundCheckpoints:
         if connection.vendor != "sqlite":
@@ -297,6 +303,8 @@ class BackgroundCheckpoints:
             cursor.execute("PRAGMA journal_mode")
             if cursor.fetchone()[0].lower() != "wal":
                 return self
+            cursor.execute("PRAGMA wal_autocheckpoint")
+            self.autocheckpoint = cursor.fetchone()[0]
             cursor.execute("PRAGMA wal_autocheckpoint = 0")
         path = connection.settings_dict["NAME"]
         self.thread = threading.Thread(
@@ -306,10 +314,20 @@ class BackgroundCheckpoints:
         return self
 
     def committed(self) -> None:
+        if self.thread is None:
+            return
+        if self.failed:
+            self._restore()
+            self.thread = None
+            return
         self.wake.set()
 
     def _run(self, path: str) -> None:
-        own = sqlite3.connect(path, timeout=20, check_same_thread=False)
+        try:
+            own = sqlite3.connect(path, timeout=20, check_same_thread=False)
+        except sqlite3.Error:
+            self.failed = True
+            return
         try:
             while True:
                 self.wake.wait()
@@ -318,16 +336,25 @@ class BackgroundCheckpoints:
                     return
                 own.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
         except sqlite3.Error:
-            return  # the writer's own checkpoint at the end (or the next one) catches up
+            self.failed = True  # the writer checkpoints itself again from its next commit
         finally:
             own.close()
 
-    def __exit__(self, *exc_info) -> None:
+    def _restore(self) -> None:
+        with connection.cursor() as cursor:
+            cursor.execute(f"PRAGMA wal_autocheckpoint = {int(self.autocheckpoint)}")
+            cursor.execute("PRAGMA wal_checkpoint(PASSIVE)")
+
+    def __exit__(self, exc_type, *exc_info) -> None:
         if self.thread is None:
             return
         self.stop = True
         self.wake.set()
         self.thread.join()
-        with connection.cursor() as cursor:
-            cursor.execute("PRAGMA wal_autocheckpoint = 1000")
-            cursor.execute("PRAGMA wal_checkpoint(PASSIVE)")
+        try:
+            self._restore()
+        except DatabaseError:
+            if exc_type is None:
+                raise
+            # Already failing (a broken transaction): the original error is what matters,
+            # and the setting ends with the connection.
