@@ -17,6 +17,8 @@ def forwards(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
         for name in TWINS:
             schema_editor.execute(f"DROP INDEX IF EXISTS {name}")
+        # A first load killed before this migration listed them to be built again.
+        apps.get_model("core", "DeferredIndex").objects.filter(name__in=TWINS).delete()
 
 
 def backwards(apps, schema_editor):
@@ -29,6 +31,9 @@ def backwards(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("registry", "0005_stay_residence_and_moves")]
+    dependencies = [
+        ("core", "0002_deferred_index"),
+        ("registry", "0005_stay_residence_and_moves"),
+    ]
 
     operations = [migrations.RunPython(forwards, backwards, elidable=True)]
