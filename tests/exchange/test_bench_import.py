@@ -27,3 +27,31 @@ def test_bench_import_runs_all_three_and_imports_every_row():
     # The lower bound's copies of the registry tables are gone again.
     assert not [t for t in connection.introspection.table_names() if t.startswith("bench_")]
     assert result["export"]["rows"] == before + 300  # every person at that point, none lost
+
+
+@pytest.mark.django_db
+def test_the_lower_bound_writes_into_tables_equivalent_to_the_apps():
+    from tongxin.exchange.bench import COPY_PREFIX, WRITTEN, _copy_tables, _drop_copies
+
+    def shape(table: str) -> tuple[int, list]:
+        with connection.cursor() as cursor:
+            constraints = connection.introspection.get_constraints(cursor, table).values()
+        indexes = sum(1 for c in constraints if c["index"] or c["unique"])
+        references = sorted(
+            c["foreign_key"][0].removeprefix(COPY_PREFIX) for c in constraints if c["foreign_key"]
+        )
+        return indexes, references
+
+    _copy_tables()
+    try:
+        for table in WRITTEN:
+            assert shape(COPY_PREFIX + table) == shape(table), table
+        # The copies refer to each other, not to the registry.
+        with connection.cursor() as cursor:
+            constraints = connection.introspection.get_constraints(
+                cursor, COPY_PREFIX + "registry_stay"
+            )
+        targets = {c["foreign_key"][0] for c in constraints.values() if c["foreign_key"]}
+        assert COPY_PREFIX + "registry_person" in targets and "registry_person" not in targets
+    finally:
+        _drop_copies()

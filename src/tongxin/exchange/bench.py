@@ -183,6 +183,22 @@ def _copy_tables() -> None:
         if connection.vendor == "postgresql":
             for name in WRITTEN:
                 cursor.execute(f"CREATE TABLE {COPY_PREFIX}{name} (LIKE {name} INCLUDING ALL)")
+            # LIKE copies no foreign key: add them, the copies referring to each other.
+            for name in WRITTEN:
+                cursor.execute(
+                    "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint"
+                    " WHERE conrelid = %s::regclass AND contype = 'f'",
+                    [name],
+                )
+                for constraint, definition in cursor.fetchall():
+                    for table in WRITTEN:
+                        definition = definition.replace(
+                            f"REFERENCES {table}(", f"REFERENCES {COPY_PREFIX}{table}("
+                        )
+                    cursor.execute(
+                        f"ALTER TABLE {COPY_PREFIX}{name} ADD CONSTRAINT "
+                        f"{COPY_PREFIX}{constraint} {definition}"
+                    )
             return
         for name in WRITTEN:
             cursor.execute(
@@ -206,6 +222,10 @@ def _drop_copies() -> None:
     with connection.cursor() as cursor:
         if connection.vendor == "sqlite":
             cursor.execute(f"DROP TABLE IF EXISTS {COPY_PREFIX}registry_person_fts")
+        else:
+            # Inside an outer transaction (a test) the copies' deferred foreign-key checks
+            # are still pending, and PostgreSQL drops no table with pending checks.
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         for name in reversed(WRITTEN):
             cursor.execute(f"DROP TABLE IF EXISTS {COPY_PREFIX}{name}")
 
