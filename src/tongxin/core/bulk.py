@@ -4,6 +4,7 @@ gives 71 rows per INSERT); these paths run near the database's own bulk-insert r
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import threading
 from collections.abc import Iterable, Iterator
@@ -284,14 +285,25 @@ class BackgroundCheckpoints:
     included: a quarter of an import's time. During a bulk write the copying runs instead in
     a thread with its own connection, after each commit (`committed()`), while the writer
     goes on preparing its next batch; SQLite releases Python's lock while it works. A
-    PASSIVE checkpoint never blocks the writer. Nothing happens on other databases or when
-    the database is not in WAL mode (an in-memory test database). If the thread fails, the
-    writer goes back to checkpointing itself at its next commit, so the log cannot grow
-    without bound."""
+    PASSIVE checkpoint never blocks the writer.
 
-    def __init__(self) -> None:
+    The log only starts again from its beginning when a write begins after a checkpoint has
+    copied all of it; a writer that always begins its next batch while the thread is still
+    copying would grow it without end (477 MB for 100,000 persons). So once the log passes
+    `log_limit`, `committed()` waits for a checkpoint of everything committed so far: the
+    wait is short, most of the log having been copied already.
+
+    Nothing happens on other databases or when the database is not in WAL mode (an
+    in-memory test database). If the thread fails, the writer goes back to checkpointing
+    itself at its next commit."""
+
+    def __init__(self, log_limit: int = 64 << 20) -> None:
+        self.log_limit = log_limit
         self.thread: threading.Thread | None = None
-        self.wake = threading.Event()
+        self.log_path = ""
+        self.changed = threading.Condition()
+        self.requested = 0  # checkpoints asked for (one per commit) …
+        self.done = 0  # … and the latest one a finished checkpoint covered
         self.stop = False
         self.failed = False
         self.autocheckpoint = 1000  # the connection's own setting, put back at the end
@@ -306,9 +318,10 @@ class BackgroundCheckpoints:
             cursor.execute("PRAGMA wal_autocheckpoint")
             self.autocheckpoint = cursor.fetchone()[0]
             cursor.execute("PRAGMA wal_autocheckpoint = 0")
-        path = connection.settings_dict["NAME"]
+        path = str(connection.settings_dict["NAME"])
+        self.log_path = path + "-wal"
         self.thread = threading.Thread(
-            target=self._run, args=(str(path),), name="wal-checkpoints", daemon=True
+            target=self._run, args=(path,), name="wal-checkpoints", daemon=True
         )
         self.thread.start()
         return self
@@ -320,25 +333,45 @@ class BackgroundCheckpoints:
             self._restore()
             self.thread = None
             return
-        self.wake.set()
+        with self.changed:
+            self.requested += 1
+            target = self.requested
+            self.changed.notify_all()
+            if self._log_size() > self.log_limit:
+                self.changed.wait_for(lambda: self.done >= target or self.failed)
+
+    def _log_size(self) -> int:
+        try:
+            return os.path.getsize(self.log_path)
+        except OSError:
+            return 0
 
     def _run(self, path: str) -> None:
         try:
             own = sqlite3.connect(path, timeout=20, check_same_thread=False)
         except sqlite3.Error:
-            self.failed = True
+            self._fail()
             return
         try:
             while True:
-                self.wake.wait()
-                self.wake.clear()
-                if self.stop:
-                    return
+                with self.changed:
+                    self.changed.wait_for(lambda: self.stop or self.requested > self.done)
+                    if self.stop:
+                        return
+                    target = self.requested  # every commit up to here is in the log
                 own.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+                with self.changed:
+                    self.done = target
+                    self.changed.notify_all()
         except sqlite3.Error:
-            self.failed = True  # the writer checkpoints itself again from its next commit
+            self._fail()  # the writer checkpoints itself again from its next commit
         finally:
             own.close()
+
+    def _fail(self) -> None:
+        with self.changed:
+            self.failed = True
+            self.changed.notify_all()
 
     def _restore(self) -> None:
         with connection.cursor() as cursor:
@@ -348,8 +381,9 @@ class BackgroundCheckpoints:
     def __exit__(self, exc_type, *exc_info) -> None:
         if self.thread is None:
             return
-        self.stop = True
-        self.wake.set()
+        with self.changed:
+            self.stop = True
+            self.changed.notify_all()
         self.thread.join()
         try:
             self._restore()
