@@ -132,10 +132,12 @@ def history_from_rows(
     kind: str,
     reason: str,
     user_id: int | None,
+    tables: tuple[str, str] | None = None,
 ) -> None:
     """The history rows (django-simple-history) of rows just written, copied by the database
     from the rows themselves: nothing is built or sent per row. `when` as the database takes
-    it (`adapt_datetimefield_value`)."""
+    it (`adapt_datetimefield_value`). `tables`: (table, history table) of the same columns
+    elsewhere (the benchmark's copies)."""
     if not ids:
         return
     history = model.history.model  # type: ignore[attr-defined]
@@ -143,10 +145,11 @@ def history_from_rows(
     own = {f.column for f in model._meta.concrete_fields}
     copied = [f.column for f in history._meta.concrete_fields if f.column in own]
     names = ", ".join(ops.quote_name(c) for c in copied)
+    source, target = tables or (model._meta.db_table, history._meta.db_table)
     insert = (
-        f"INSERT INTO {ops.quote_name(history._meta.db_table)} ({names}, history_date, "  # noqa: S608
+        f"INSERT INTO {ops.quote_name(target)} ({names}, history_date, "  # noqa: S608
         f"history_type, history_change_reason, history_user_id) "
-        f"SELECT {names}, %s, %s, %s, %s FROM {ops.quote_name(model._meta.db_table)} "
+        f"SELECT {names}, %s, %s, %s, %s FROM {ops.quote_name(source)} "
     )
     fixed = [when, kind, reason, user_id]
     with connection.cursor() as cursor:

@@ -137,29 +137,21 @@ def _prepared_rows(path: Path) -> tuple[Importer, list]:
     return importer, prepared
 
 
-def run_bare_insert(path: Path) -> dict:
+def run_bare_insert(prepared: list) -> dict:
     """The strictest bound: only the persons table's rows, in one statement, into a copy of
     the table without a single index."""
-    importer, prepared = _prepared_rows(path)
+    from tongxin.core.bulk import Inserter
+
     tuples = [(i + 1, *p.person) for i, p in enumerate(prepared)]
-    cols = importer.person_insert.columns
-    quoted = ", ".join(connection.ops.quote_name(c) for c in cols)
     with connection.cursor() as cursor:
         cursor.execute("DROP TABLE IF EXISTS bench_lower_person")
         cursor.execute(
             "CREATE TABLE bench_lower_person AS SELECT * FROM registry_person WHERE 1 = 0"
         )
+    inserter = Inserter(Person, table="bench_lower_person")
     started = time.perf_counter()
-    with transaction.atomic(), connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            with cursor.cursor.copy(f"COPY bench_lower_person ({quoted}) FROM STDIN") as copy:
-                for row in tuples:
-                    copy.write_row(row)
-        else:
-            cursor.executemany(
-                f"INSERT INTO bench_lower_person ({quoted}) VALUES ({', '.join(['%s'] * len(cols))})",  # noqa: S608
-                tuples,
-            )
+    with transaction.atomic():
+        inserter.insert_tuples(tuples)
     seconds = time.perf_counter() - started
     with connection.cursor() as cursor:
         cursor.execute("DROP TABLE bench_lower_person")
@@ -230,32 +222,17 @@ def _drop_copies() -> None:
             cursor.execute(f"DROP TABLE IF EXISTS {COPY_PREFIX}{name}")
 
 
-def _copy_history_sql(model, history_table: str) -> str:
-    """INSERT … SELECT of the history rows of a batch of the copied table's rows: the
-    cheapest raw way to write them, and the app's own (`core.bulk.history_from_rows`)."""
-    ops = connection.ops
-    own = {f.column for f in model._meta.concrete_fields}
-    copied = [f.column for f in model.history.model._meta.concrete_fields if f.column in own]
-    names = ", ".join(ops.quote_name(c) for c in copied)
-    return (
-        f"INSERT INTO {COPY_PREFIX}{history_table} ({names}, history_date, history_type, "  # noqa: S608
-        f"history_change_reason, history_user_id) SELECT {names}, %s, '+', %s, NULL "
-        f"FROM {COPY_PREFIX}{model._meta.db_table} WHERE id BETWEEN %s AND %s"
-    )
-
-
-def run_lower_bound(path: Path) -> dict:
+def run_lower_bound(importer: Importer, prepared: list) -> dict:
     """The issue's lower bound: the same rows the app writes for new persons, pre-validated
     and laid out, written the cheapest raw way into empty tables equivalent to the app's
     (same columns, keys and indexes), committed in the app's batches: the persons and
     stays sent with `executemany` (SQLite) or `COPY` (PostgreSQL); their history rows, and
     on SQLite the full-text index of names, copied by the database from them. Only the
     writing and committing are timed."""
-    from tongxin.core.bulk import BackgroundCheckpoints, Inserter
+    from tongxin.core.bulk import BackgroundCheckpoints, Inserter, history_from_rows
 
     from .importer import BATCH_SIZE, STAY_PERSON
 
-    importer, prepared = _prepared_rows(path)
     when = connection.ops.adapt_datetimefield_value(importer.now)
     person_insert = Inserter(Person, table=COPY_PREFIX + "registry_person")
     stay_insert = Inserter(Stay, table=COPY_PREFIX + "registry_stay")
@@ -265,10 +242,6 @@ def run_lower_bound(path: Path) -> dict:
         stay = [pk, *p.stay]
         stay[STAY_PERSON] = pk
         stays.append(stay)
-    histories = [
-        _copy_history_sql(Person, "registry_historicalperson"),
-        _copy_history_sql(Stay, "registry_historicalstay"),
-    ]
     names = (
         f"INSERT INTO {COPY_PREFIX}registry_person_fts (rowid, search_chars) "  # noqa: S608
         f"SELECT id, search_chars FROM {COPY_PREFIX}registry_person WHERE id BETWEEN %s AND %s"
@@ -284,8 +257,20 @@ def run_lower_bound(path: Path) -> dict:
                 with transaction.atomic(), connection.cursor() as cursor:
                     person_insert.insert_tuples(persons[start:last])
                     stay_insert.insert_tuples(stays[start:last])
-                    for sql in histories:
-                        cursor.execute(sql, [when, importer.reason, first, last])
+                    # The app's own way: copied by the database from the rows just written.
+                    for model, name in ((Person, "registry_person"), (Stay, "registry_stay")):
+                        history_from_rows(
+                            model,
+                            list(range(first, last + 1)),
+                            when=when,
+                            kind="+",
+                            reason=importer.reason,
+                            user_id=None,
+                            tables=(
+                                COPY_PREFIX + name,
+                                COPY_PREFIX + name.replace("registry_", "registry_historical"),
+                            ),
+                        )
                     if connection.vendor == "sqlite":
                         cursor.execute(names, [first, last])
                 checkpoints.committed()
@@ -398,12 +383,10 @@ def bench_import(rows: int, *, seed: int = 1, sample: int = 3000, progress=print
     lower_file = write_rows(
         workdir / "lower.csv", rows, seed=seed + 1, grids=grids, start=offset + rows
     )
-    lower = run_lower_bound(lower_file)
+    importer, prepared = _prepared_rows(lower_file)
+    lower = run_lower_bound(importer, prepared)
     progress("bare insert …")
-    bare_file = write_rows(
-        workdir / "bare.csv", rows, seed=seed + 3, grids=grids, start=offset + 3 * rows
-    )
-    bare = run_bare_insert(bare_file)
+    bare = run_bare_insert(prepared)
     result = {
         "rows": rows,
         "database": connection.vendor,

@@ -382,7 +382,7 @@ class Importer:
     ) -> None:
         existing = self._existing([p.id_hash for p in batch])
         new: list[Prepared] = []
-        changes: list[tuple[Prepared, dict[str, Any], dict]] = []
+        changes: list[tuple[dict[str, Any], dict]] = []
         for p in batch:
             current = existing.get((p.id_type, p.id_hash))
             if current is None:
@@ -402,7 +402,7 @@ class Importer:
             elif isinstance(change, str):
                 outcome.rejected.append((p.row, change, []))
             else:
-                changes.append((p, current, change))
+                changes.append((current, change))
         self._insert_new(new)
         outcome.created += len(new)
         self._apply_changes(changes)
@@ -511,14 +511,14 @@ class Importer:
             )
         grids_changed((s[STAY_GRID], _as_date(s[STAY_ARRIVAL])) for s in stays)
 
-    def _apply_changes(self, changes: list[tuple[Prepared, dict[str, Any], dict]]) -> None:
+    def _apply_changes(self, changes: list[tuple[dict[str, Any], dict]]) -> None:
         if not changes:
             return
         person_rows, new_stays, closed, corrected = [], [], [], []
         # What the statistics must recount (registry.changes).
         journal: list[tuple[int, Any]] = []
         counted_persons: list[int] = []
-        for _p, current, change in changes:
+        for current, change in changes:
             row = {k: v for k, v in current.items() if not k.startswith("_")}
             row.update(change["person"])
             if (
