@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from django.core.management import call_command
+from django.urls import reverse
 from openpyxl import load_workbook
 
 from tongxin.accounts.models import User
@@ -102,6 +103,28 @@ def test_new_phone_and_a_move_update_the_person_and_keep_history(tmp_path, mode)
     ]
     assert person.history.count() == 2
     assert person.history.first().history_change_reason.startswith("批量导入")
+
+
+@pytest.mark.django_db
+def test_an_imported_move_and_phone_change_read_as_one_history_entry(tmp_path, client):
+    from tongxin.geo.models import Unit
+
+    from ..conftest import login_as
+    from ..registry.test_registry_pages import history_entries
+
+    run(write_csv(tmp_path / "a.csv", [person_row(1)]))
+    changed = person_row(1, 联系电话="13700000000", 网格编码=GRID_B, 来本地日期="2025-01-01")
+    run(write_csv(tmp_path / "b.csv", [changed]))
+    person = Person.objects.get(name=changed["姓名"], birth_date=date(1981, 2, 2))
+    login_as(client, "city_admin")
+    page = client.get(reverse("registry:person_detail", args=[person.pk])).content.decode()
+    update, created = history_entries(page)
+    assert "批量导入" in update and "修改" in update
+    assert "手机号码：139****0001 → 137****0000" in update
+    new_grid, old_grid = (Unit.objects.get(code=c).name for c in (GRID_B, GRID_A))
+    assert f"{old_grid} · 离开日期：（空） → 2025-01-01" in update
+    assert f"辖区内迁入：{new_grid}，新华社区3号院，来本地日期 2025-01-01" in update
+    assert "登记居住" in created and old_grid in created
 
 
 @pytest.mark.django_db

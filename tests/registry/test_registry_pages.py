@@ -14,7 +14,7 @@ from tongxin.registry import services
 from tongxin.registry.models import BreakGlassGrant, Household, HouseholdMember, Person, VisitDraft
 
 from ..conftest import login_as
-from .factories import GRID_A, fresh_id, grid, register
+from .factories import GRID_A, GRID_B, fresh_id, grid, register
 
 
 def _reg(name, **data):
@@ -167,6 +167,35 @@ def test_person_page_shows_history_and_who_looked(client):
     log = page.split('id="access-log"')[1]
     assert "grid_worker_a" in log and "入户核实" in log
     assert person.id_number in page  # street officers see the full number on the detail page
+
+
+def history_entries(page: str) -> list[str]:
+    """The change-history list of a person page, one text per entry, newest first."""
+    section = page.split('id="change-history">')[1].split("</ul>")[0]
+    return [li.split("</li>")[0] for li in section.split("<li>")[1:]]
+
+
+@pytest.mark.django_db
+def test_person_page_history_tells_a_move_and_a_phone_change(client):
+    person = _reg("马明", phone="13912345678")
+    officer = User.objects.get(username="street_officer")
+    services.person_update(
+        actor=officer, person=person, values={"phone": "13700001111"}, reason="电话更换"
+    )
+    new_grid = grid(GRID_B)
+    moved = timezone.localdate()
+    services.stay_move(actor=officer, person=person, move_date=moved, grid=new_grid, reason="work")
+    login_as(client, "street_officer")
+    page = client.get(reverse("registry:person_detail", args=[person.pk])).content.decode()
+    arrived, left, phone, created = history_entries(page)[:4]
+    # The move: the new stay opened with its grid and date, the old one closed.
+    assert "辖区内迁入" in arrived and new_grid.name in arrived and moved.isoformat() in arrived
+    assert f"离开日期：（空） → {moved.isoformat()}" in left and "辖区内迁出" in left
+    # The phone masked on both sides, as in every list; not "(encrypted)".
+    assert "手机号码：139****5678 → 137****1111" in phone and "电话更换" in phone
+    assert "登记居住" in created and grid(GRID_A).name in created
+    # The copies of the stay kept on the person do not appear as raw fields.
+    assert GRID_B not in "".join(history_entries(page))
 
 
 @pytest.mark.django_db

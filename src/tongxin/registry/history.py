@@ -1,22 +1,43 @@
-"""Readable change history of a person: who changed what, when, why, old → new."""
+"""Readable change history of a person: who changed what, when, why, old → new.
+
+The person's own records and those of their stays (arrivals, moves, departures) make one
+timeline: a move is a stay closed and the next opened, and the copies of the current stay
+kept on the person (grid path, present, arrival) are told through the stays instead.
+Records written together by one action (an import row: the person, the stay it closes and
+the stay it opens) are shown as one entry.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from .models import ENCRYPTED_FIELDS, Person
+from django.utils.translation import gettext as _
 
+from tongxin.core import crypto
+from tongxin.geo.models import Unit
+
+from .models import Person, Stay, mask_phone
+
+# Derived (search keys, hashes) or told through the stays.
 HIDDEN = {
     "id_number_hash",
+    "id_number_enc",
     "phone_hash",
     "pinyin_full",
     "pinyin_initials",
     "latin_key",
     "origin_province",
     "name_as_typed",
+    "unit_path",
+    "present",
+    "arrival_date",
+    "stay_reason",
+    "merged_into",  # told by the merge's reason
+    "created_by",
+    "created_at",
 }
-SENSITIVE_LABEL = {"id_number_enc": "证件号码", "phone_enc": "手机号码"}
+STAY_HIDDEN = {"unit_path", "person", "created_by", "resident_since"}
 
 
 @dataclass
@@ -25,53 +46,120 @@ class Change:
     user: str
     reason: str
     kind: str
-    fields: list[tuple[str, str, str]] = field(default_factory=list)
+    # (label, old, new); old is None for a line that only states what was recorded.
+    fields: list[tuple[str, str | None, str]] = field(default_factory=list)
 
 
-def _label(name: str) -> str:
-    if name in SENSITIVE_LABEL:
-        return SENSITIVE_LABEL[name]
-    return str(getattr(Person._meta.get_field(name), "verbose_name", name))
+def _label(model, name: str) -> str:
+    if name == "phone_enc":
+        return _("手机号码")
+    return str(getattr(model._meta.get_field(name), "verbose_name", name))
 
 
-def _show(record, name: str, value) -> str:
-    if name in ENCRYPTED_FIELDS:
-        return "（加密）" if value else ""
+def _show(record, name: str, value, grids: dict[int, str]) -> str:
+    if name == "phone_enc":
+        # Masked as in every list: the page audits its reading, the history stays a diff.
+        return mask_phone(crypto.decrypt(value)) if value else ""
+    if name == "grid":
+        return grids.get(value, str(value)) if value else ""
+    if name == "housing":
+        return f"#{value}" if value else ""
+    if isinstance(value, bool):
+        return _("是") if value else _("否")
     display = getattr(record, f"get_{name}_display", None)
     if display is not None:
         return str(display())
     return "" if value is None else str(value)
 
 
+def _diff(model, newer, older, hidden: set[str], grids: dict[int, str]) -> list:
+    """Fields that read differently, non-editable ones included (simple_history's own diff
+    skips those, the encrypted phone among them)."""
+    lines = []
+    for f in older.tracked_fields:
+        if f.name in hidden:
+            continue
+        old = _show(older, f.name, getattr(older, f.attname), grids)
+        new = _show(newer, f.name, getattr(newer, f.attname), grids)
+        if old != new:
+            lines.append((_label(model, f.name), old, new))
+    return lines
+
+
+def _stay_opened(record, grids: dict[int, str]) -> tuple[str, None, str]:
+    parts = [grids.get(record.grid_id, str(record.grid_id))]
+    if record.address:
+        parts.append(record.address)
+    parts.append(_("来本地日期 %(d)s") % {"d": record.arrival_date.isoformat()})
+    parts.append(record.get_reason_display())
+    label = _("辖区内迁入") if record.arrived_by_move else _("登记居住")
+    return (label, None, "，".join(parts))
+
+
+def _entries(records, kind, describe) -> list[Change]:
+    """One entry per record of one object, each against the record before it."""
+    entries = []
+    for older, newer in zip([None, *records], records, strict=False):
+        lines = describe(newer, older)
+        if not lines and newer.history_type == "~":
+            continue
+        entries.append(
+            Change(
+                at=newer.history_date,
+                user=newer.history_user.username if newer.history_user else _("系统"),
+                reason=newer.history_change_reason or "",
+                kind=kind(newer),
+                fields=lines,
+            )
+        )
+    return entries
+
+
 def change_history(person: Person, limit: int = 50) -> list[Change]:
     records = list(
-        person.history.select_related("history_user").order_by("-history_date", "-history_id")[
-            : limit + 1
-        ]
+        person.history.select_related("history_user").order_by("history_date", "history_id")
     )
-    changes: list[Change] = []
-    for newer, older in zip(records, records[1:] + [None], strict=False):
-        if len(changes) >= limit:
-            break
-        entry = Change(
-            at=newer.history_date,
-            user=newer.history_user.username if newer.history_user else "系统",
-            reason=newer.history_change_reason or "",
-            kind={"+": "新建", "~": "修改", "-": "删除"}[newer.history_type],
-        )
-        if older is not None:
-            delta = newer.diff_against(older)
-            for change in delta.changes:
-                if change.field in HIDDEN:
-                    continue
-                entry.fields.append(
-                    (
-                        _label(change.field),
-                        _show(older, change.field, change.old),
-                        _show(newer, change.field, change.new),
-                    )
-                )
-            if not entry.fields and newer.history_type == "~":
-                continue
-        changes.append(entry)
-    return changes
+    # By the stays' ids: the history table has no index on the person (only writes use it).
+    stay_ids = list(Stay.objects.filter(person=person).order_by("pk").values_list("pk", flat=True))
+    stay_records = list(
+        Stay.history.filter(id__in=stay_ids)
+        .select_related("history_user")
+        .order_by("history_date", "history_id")
+    )
+    grids = dict(
+        Unit.objects.filter(pk__in={r.grid_id for r in stay_records}).values_list("pk", "name")
+    )
+
+    def person_lines(newer, older):
+        return [] if older is None else _diff(Person, newer, older, HIDDEN, grids)
+
+    def stay_lines(newer, older):
+        if older is None or newer.history_type == "+":
+            return [_stay_opened(newer, grids)]
+        where = grids.get(newer.grid_id, "")
+        return [
+            (f"{where} · {label}", old, new)
+            for label, old, new in _diff(Stay, newer, older, STAY_HIDDEN, grids)
+        ]
+
+    person_kinds = {"+": _("新建"), "~": _("修改"), "-": _("删除")}
+    stay_kinds = {"+": _("居住登记"), "~": _("居住登记变更"), "-": _("删除居住登记")}
+    entries = _entries(records, lambda r: person_kinds[r.history_type], person_lines)
+    for stay_id in stay_ids:
+        own = [r for r in stay_records if r.id == stay_id]
+        entries += _entries(own, lambda r: stay_kinds[r.history_type], stay_lines)
+    return _grouped(entries)[:limit]
+
+
+def _grouped(entries: list[Change]) -> list[Change]:
+    """Newest first; the entries of one action (same moment, user and reason) merged, the
+    person's lines before the stays'."""
+    entries.sort(key=lambda e: e.at)
+    merged: list[Change] = []
+    for entry in entries:
+        last = merged[-1] if merged else None
+        if last and (last.at, last.user, last.reason) == (entry.at, entry.user, entry.reason):
+            last.fields += entry.fields
+            continue
+        merged.append(entry)
+    return merged[::-1]
