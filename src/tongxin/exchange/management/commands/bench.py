@@ -796,6 +796,15 @@ class Command(BaseCommand):
         self.stdout.write(
             f"CSV export         {export['rows_per_s']:>10,.0f} rows/s  ({export['rows']} rows, peak +{export['peak_rss_mb_delta']:.0f} MB)"
         )
+        xlsx = result["xlsx_export"]
+        self.stdout.write(
+            f"XLSX export        {xlsx['rows_per_s']:>10,.0f} rows/s  ({xlsx['rows']} rows, {xlsx['megabytes']:.1f} MB, peak +{xlsx['peak_rss_mb_delta']:.0f} MB)"
+        )
+        if "openpyxl" in xlsx:
+            opx = xlsx["openpyxl"]
+            self.stdout.write(
+                f"  openpyxl write-only {opx['rows_per_s']:>7,.0f} rows/s  ({opx['rows']} rows; app is {xlsx['rows_per_s'] / opx['rows_per_s']:.1f}× faster)"
+            )
         if json:
             self.stdout.write(_json.dumps(result, ensure_ascii=False))
 

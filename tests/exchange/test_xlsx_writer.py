@@ -1,0 +1,129 @@
+"""The fast XLSX writer: what it writes must read back the same in openpyxl and in our own
+reader (calamine), at any length, with any characters."""
+
+import io
+import zipfile
+from datetime import date
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from openpyxl import load_workbook
+
+from tongxin.exchange.readers import open_table
+from tongxin.exchange.xlsx_writer import (
+    BOLD,
+    EXCEL_MAX_CELL,
+    NOTE,
+    Properties,
+    write_xlsx,
+)
+
+
+def written(rows, **options) -> bytes:
+    buffer = io.BytesIO()
+    write_xlsx(buffer, rows, sheet_title=options.pop("sheet_title", "名单"), **options)
+    return buffer.getvalue()
+
+
+def read_back(data: bytes) -> list[list]:
+    sheet = load_workbook(io.BytesIO(data), read_only=True).active
+    return [["" if v is None else v for v in row] for row in sheet.iter_rows(values_only=True)]
+
+
+def test_awkward_text_reads_back_exactly_and_is_never_a_formula(tmp_path):
+    rows = [
+        ["=SUM(A1:A9)", "+1", "-2", "@x", "a & b < c > d"],
+        [" leading and trailing ", "line\nbreak", "tab\there", "carriage\rreturn", ""],
+        ["410105198001011234", "0013900001111", "维吾尔族", "阿依古丽·买买提", "🙂"],
+        [12, None, date(2025, 1, 2), 3.5, True],
+    ]
+    data = written(rows)
+    expected = [[str(v) if v is not None else "" for v in row] for row in rows]
+    assert read_back(data) == expected
+    # Our own importer's reader (calamine) agrees; every cell is text, formulas included.
+    path = tmp_path / "awkward.xlsx"
+    path.write_bytes(written([["列1", "列2", "列3", "列4", "列5"], *rows]))
+    table = open_table(path)
+    assert [cells for _n, cells in table.rows] == expected
+    book = load_workbook(io.BytesIO(data))
+    assert book.active["A1"].data_type == "s" and book.active["A1"].value == "=SUM(A1:A9)"
+
+
+def test_characters_xml_cannot_hold_are_dropped_and_long_cells_cut():
+    rows = [["a\x00b\x1fc\x0bd", "x" * (EXCEL_MAX_CELL + 10)]]
+    assert read_back(written(rows)) == [["abcd", "x" * EXCEL_MAX_CELL]]
+
+
+def test_heading_rows_are_styled_frozen_and_the_properties_set():
+    data = written(
+        [["马明", "男"]],
+        heading=[(["导出人：officer"], NOTE), (["姓名", "性别"], BOLD)],
+        widths=[16, 6],
+        properties=Properties(
+            creator="officer", title="人员名单", description="用途：核对", keywords="已脱敏"
+        ),
+    )
+    book = load_workbook(io.BytesIO(data))
+    sheet = book.active
+    assert sheet.title == "名单"
+    assert sheet["A1"].font.i and sheet["A2"].font.b and not sheet["A3"].font.b
+    assert sheet.freeze_panes == "A3"
+    assert sheet.column_dimensions["A"].width == 16
+    props = book.properties
+    assert (props.creator, props.title, props.description, props.keywords) == (
+        "officer",
+        "人员名单",
+        "用途：核对",
+        "已脱敏",
+    )
+
+
+def test_rows_beyond_a_sheet_continue_on_more_sheets_each_with_the_heading():
+    rows = [[f"第{i}行"] for i in range(10)]
+    data = written(rows, heading=[(["表头"], BOLD)], max_rows=4)
+    book = load_workbook(io.BytesIO(data), read_only=True)
+    assert book.sheetnames == ["名单", "名单 (2)", "名单 (3)", "名单 (4)"]
+    sheets = [[r[0] for r in book[name].iter_rows(values_only=True)] for name in book.sheetnames]
+    assert all(sheet[0] == "表头" for sheet in sheets)
+    assert [v for sheet in sheets for v in sheet[1:]] == [r[0] for r in rows]
+
+
+def test_the_archive_is_the_plain_kind_every_reader_opens():
+    data = written([["x"]] * 100)
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        assert archive.testzip() is None
+        # Sizes in the local headers: no data descriptors, no ZIP64 for a small sheet.
+        assert all(not info.flag_bits & 0x08 for info in archive.infolist())
+        assert all(info.extract_version < 45 for info in archive.infolist())
+        assert "[Content_Types].xml" in archive.namelist()
+
+
+def test_an_empty_list_is_a_valid_workbook_with_its_heading():
+    assert read_back(written([], heading=[(["姓名"], BOLD)])) == [["姓名"]]
+
+
+def test_a_sheet_name_excel_would_refuse_is_cleaned():
+    book = load_workbook(io.BytesIO(written([["x"]], sheet_title="a/b:c*[d]?" * 5)))
+    assert len(book.active.title) <= 31 and not set("/:*[]?\\") & set(book.active.title)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(
+        st.lists(st.text(max_size=40), min_size=3, max_size=3),
+        max_size=8,
+    )
+)
+def test_any_text_reads_back_as_written_less_what_xml_cannot_hold(rows):
+    import re
+
+    illegal = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+    expected = [[illegal.sub("", v) for v in row] for row in rows]
+    assert read_back(written(rows)) == expected
+
+
+@pytest.mark.parametrize("count", [0, 1, 2500])
+def test_row_count_is_returned(count):
+    buffer = io.BytesIO()
+    assert write_xlsx(buffer, ([str(i)] for i in range(count)), sheet_title="x") == count
