@@ -36,18 +36,30 @@ def test_awkward_text_reads_back_exactly_and_is_never_a_formula(tmp_path):
         ["=SUM(A1:A9)", "+1", "-2", "@x", "a & b < c > d"],
         [" leading and trailing ", "line\nbreak", "tab\there", "carriage\rreturn", ""],
         ["410105198001011234", "0013900001111", "维吾尔族", "阿依古丽·买买提", "🙂"],
-        [12, None, date(2025, 1, 2), 3.5, True],
+        ["12", None, date(2025, 1, 2), "3.5", True],
     ]
     data = written(rows)
     expected = [[str(v) if v is not None else "" for v in row] for row in rows]
     assert read_back(data) == expected
-    # Our own importer's reader (calamine) agrees; every cell is text, formulas included.
+    # Our own importer's reader (calamine) agrees; text is text, formulas included.
     path = tmp_path / "awkward.xlsx"
     path.write_bytes(written([["列1", "列2", "列3", "列4", "列5"], *rows]))
     table = open_table(path)
     assert [cells for _n, cells in table.rows] == expected
     book = load_workbook(io.BytesIO(data))
     assert book.active["A1"].data_type == "s" and book.active["A1"].value == "=SUM(A1:A9)"
+
+
+def test_numbers_are_numbers_and_text_that_looks_like_one_stays_text():
+    data = written([[7, 2.5, "7", float("nan"), -3]])
+    sheet = load_workbook(io.BytesIO(data)).active
+    assert [(c.value, c.data_type) for c in sheet[1]] == [
+        (7, "n"),
+        (2.5, "n"),
+        ("7", "s"),
+        ("nan", "s"),
+        (-3, "n"),
+    ]
 
 
 def test_characters_xml_cannot_hold_are_dropped_and_long_cells_cut():

@@ -55,6 +55,7 @@ from .fastprep import RowPreparer
 from .models import ImportJob, JobStatus
 from .pipeline import PipelineError, parallel_available, prepared_in_child
 from .readers import ReadError, Table, cell_text, open_table
+from .xlsx_writer import BOLD, Properties, write_xlsx
 
 BATCH_SIZE = int(os.environ.get("TONGXIN_IMPORT_BATCH", "5000"))
 # Files at least this large are prepared in a second process (it costs a fork and pays
@@ -809,27 +810,34 @@ class Importer:
 
     def _write_xlsx_report(self, headers: list[str]) -> None:
         """The rejected rows as a spreadsheet, each with its reason beside it."""
-        from openpyxl import Workbook
-
         job = ImportJob.objects.get(pk=self.job.pk)
         if not job.rejected:
             return
         target = self.report_path.with_suffix(".xlsx")
-        workbook = Workbook(write_only=True)
-        sheet = workbook.create_sheet(_("未导入的行"))
-        seen_rows: set[str] = set()
-        with self.report_path.open(encoding="utf-8-sig", newline="") as fh:
-            for i, row in enumerate(csv.reader(fh)):
-                if i and row and row[0] in seen_rows:
-                    continue  # written twice around an interruption
-                if i:
+
+        def rows() -> Iterator[list]:
+            seen_rows: set[str] = set()
+            with self.report_path.open(encoding="utf-8-sig", newline="") as fh:
+                lines = csv.reader(fh)
+                next(lines, None)  # the heading, written below
+                for row in lines:
+                    if not row or row[0] in seen_rows:
+                        continue  # written twice around an interruption
                     seen_rows.add(row[0])
-                cells: list = [_neutral(c) for c in row]
-                if i and cells and cells[0].isdigit():
-                    cells[0] = int(cells[0])
-                sheet.append(cells)
-        workbook.properties.creator = "Tongxin"
-        workbook.save(target)
+                    cells: list = [_neutral(c) for c in row]
+                    if cells[0].isdigit():
+                        cells[0] = int(cells[0])
+                    yield cells
+
+        with target.open("wb") as fh:
+            write_xlsx(
+                fh,
+                rows(),
+                sheet_title=_("未导入的行"),
+                heading=[([_("行号"), _("原因"), *headers], BOLD)],
+                widths=[8, 40],
+                properties=Properties(creator="Tongxin", title=_("未导入的行")),
+            )
         ImportJob.objects.filter(pk=job.pk).update(error_report=str(target))
 
     def _finish(self, status: str, message: str) -> ImportJob:

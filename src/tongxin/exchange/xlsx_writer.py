@@ -6,13 +6,15 @@ spooled to a temporary file and then deflated into the workbook, so memory stays
 any size and the archive is the plain kind every reader opens (sizes in the local headers,
 no data descriptors; ZIP64 only for a sheet past 2 GB).
 
-Every cell is text: document numbers stay exact and nothing is read as a formula. A sheet
+A value given as text stays text (document numbers stay exact, nothing is read as a
+formula); an int or float is a number. A sheet
 holds at most Excel's 1,048,576 rows; a longer list continues on further sheets, each
 starting with the heading rows again.
 """
 
 from __future__ import annotations
 
+import math
 import re
 import shutil
 import tempfile
@@ -65,18 +67,24 @@ _CLOSE = "</t></is></c>"
 _BETWEEN = _CLOSE + _OPEN
 
 
+def _cell(value: object, style: int = PLAIN) -> str:
+    """One cell: a number for an int or float, else text."""
+    s = f' s="{style}"' if style else ""
+    if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value):
+        return f"<c{s}><v>{value!r}</v></c>"
+    return f'<c t="inlineStr"{s}><is><t xml:space="preserve">{text(value)}</t></is></c>'
+
+
 def _cells(values: Sequence[object], style: int = PLAIN) -> str:
     if style:
-        open_ = f'<c t="inlineStr" s="{style}"><is><t xml:space="preserve">'
-        return "<row>" + "".join(f"{open_}{text(v)}{_CLOSE}" for v in values) + "</row>"
+        return "<row>" + "".join(_cell(v, style) for v in values) + "</row>"
     try:
         # The common case, a row of plain text, as one join: 2–3× quicker than per cell.
         inner = _BETWEEN.join(values)  # type: ignore[arg-type]
     except TypeError:  # not all text
-        inner = _BETWEEN.join(map(text, values))
-    else:
-        if len(inner) > EXCEL_MAX_CELL or _NEEDS_WORK.search(inner) is not None:
-            inner = _BETWEEN.join(map(text, values))
+        return "<row>" + "".join(map(_cell, values)) + "</row>"
+    if len(inner) > EXCEL_MAX_CELL or _NEEDS_WORK.search(inner) is not None:
+        return "<row>" + "".join(map(_cell, values)) + "</row>"
     return f"<row>{_OPEN}{inner}{_CLOSE}</row>" if values else "<row/>"
 
 
