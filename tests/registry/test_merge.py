@@ -105,6 +105,16 @@ def test_merge_moves_everything_to_the_survivor(admin, pair):
     assert latest.merged_into_id == a.pk
 
 
+def test_the_merged_records_history_tells_where_it_went(admin, pair):
+    from tongxin.registry.history import change_history
+
+    a, b, *_ = pair
+    person_merge(actor=admin, survivor=a, duplicate=b, reason=REASON)
+    latest = change_history(Person.objects.get(pk=b.pk))[0]
+    assert latest.reason == f"合并至 {a.pk}：{REASON}"
+    assert ("合并至档案", "", f"#{a.pk}") in latest.fields
+
+
 def test_merged_record_disappears_from_lists(admin, pair):
     a, b, *_ = pair
     person_merge(actor=admin, survivor=a, duplicate=b, reason=REASON)

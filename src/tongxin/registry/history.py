@@ -33,7 +33,6 @@ HIDDEN = {
     "present",
     "arrival_date",
     "stay_reason",
-    "merged_into",  # told by the merge's reason
     "created_by",
     "created_at",
 }
@@ -53,6 +52,8 @@ class Change:
 def _label(model, name: str) -> str:
     if name == "phone_enc":
         return _("手机号码")
+    if name == "merged_into":
+        return _("合并至档案")
     return str(getattr(model._meta.get_field(name), "verbose_name", name))
 
 
@@ -62,7 +63,7 @@ def _show(record, name: str, value, grids: dict[int, str]) -> str:
         return mask_phone(crypto.decrypt(value)) if value else ""
     if name == "grid":
         return grids.get(value, str(value)) if value else ""
-    if name == "housing":
+    if name in ("housing", "merged_into"):
         return f"#{value}" if value else ""
     if isinstance(value, bool):
         return _("是") if value else _("否")
