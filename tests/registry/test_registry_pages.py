@@ -320,6 +320,9 @@ def test_export_is_scoped_masked_neutralised_and_audited(client):
     names = [r[0] for r in rows[2:]]
     assert "买买提·艾力" in names
     assert all(r[7] == GRID_A for r in rows[2:])
+    [row] = [r for r in rows[2:] if r[0] == "买买提·艾力"]
+    person.refresh_from_db()
+    assert (row[2], row[8]) == (person.birth_date.isoformat(), person.arrival_date.isoformat())
     assert person.id_number not in text and person.id_number_masked in text
     event = AuditEvent.objects.filter(action="export", actor_username="community_officer").get()
     assert event.purpose == "月度核对"
@@ -328,6 +331,17 @@ def test_export_is_scoped_masked_neutralised_and_audited(client):
         client.get(reverse("registry:export_csv"), {"unmasked": "1", "purpose": "x"}).status_code
         == 400
     )
+
+
+@pytest.mark.django_db
+def test_exported_cells_are_text_dates_as_iso_text():
+    """Text all through: the Excel writer's quick path takes rows of text only."""
+    from tongxin.registry.exports import export_rows
+
+    person = _reg("马明")
+    [row] = export_rows(Person.objects.filter(pk=person.pk), full=True)
+    assert all(isinstance(cell, str) for cell in row)
+    assert row[2] == person.birth_date.isoformat() and row[4] == person.id_number
 
 
 def test_formula_cells_are_neutralised():

