@@ -105,14 +105,23 @@ def test_merge_moves_everything_to_the_survivor(admin, pair):
     assert latest.merged_into_id == a.pk
 
 
-def test_the_merged_records_history_tells_where_it_went(admin, pair):
+def test_the_merged_records_history_tells_where_it_went_and_keeps_its_stays(admin, pair):
     from tongxin.registry.history import change_history
 
     a, b, *_ = pair
+    b_stays = list(b.stays.values_list("pk", flat=True))
     person_merge(actor=admin, survivor=a, duplicate=b, reason=REASON)
-    latest = change_history(Person.objects.get(pk=b.pk))[0]
-    assert latest.reason == f"合并至 {a.pk}：{REASON}"
-    assert ("合并至档案", "", f"#{a.pk}") in latest.fields
+    b_history = change_history(Person.objects.get(pk=b.pk))
+    assert b_history[0].reason == f"合并至 {a.pk}：{REASON}"
+    assert ("合并至档案", "", f"#{a.pk}") in b_history[0].fields
+    # The duplicate's own stays stay in its history, though they now belong to the survivor.
+    assert any(label == "登记居住" for c in b_history for label, _old, _new in c.fields)
+    # The survivor's history says when it took them over, and shows none of their past.
+    a_history = change_history(Person.objects.get(pk=a.pk))
+    taken = [c for c in a_history if c.reason == "档案合并"]
+    assert taken and taken[0].user == admin.username
+    assert Stay.history.filter(id__in=b_stays, person_id=a.pk).count() == len(b_stays)
+    assert not [c for c in a_history if c.reason == "登记来本地"]  # B's arrival, not A's
 
 
 def test_merged_record_disappears_from_lists(admin, pair):

@@ -445,3 +445,17 @@ def test_duplicate_rules_are_configuration(client):
     page = client.get(reverse("registry:duplicates")).content.decode()
     assert reverse("registry:merge", args=[a.pk, b.pk]) not in page
     assert AuditEvent.objects.filter(object_type="registry.duplicaterule", action="update").exists()
+
+
+@pytest.mark.django_db
+def test_history_shows_a_change_the_mask_hides():
+    from tongxin.registry.history import change_history
+
+    person = _reg("马明", phone="13912345678")
+    officer = User.objects.get(username="street_officer")
+    # Same first three and last four digits: the masks are equal, the numbers are not.
+    services.person_update(
+        actor=officer, person=person, values={"phone": "13900005678"}, reason="电话更正"
+    )
+    [entry] = [c for c in change_history(person) if c.reason == "电话更正"]
+    assert entry.fields == [("手机号码", "139****5678", "139****5678（已更改）")]

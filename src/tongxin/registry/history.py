@@ -21,9 +21,11 @@ from .models import Person, Stay, mask_phone
 
 # Derived (search keys, hashes) or told through the stays.
 HIDDEN = {
-    "id_number_hash",
+    # Shown through their hashes, which change exactly when the value does (the masks and
+    # ciphertexts do not: two numbers can share a mask, one number has many ciphertexts).
     "id_number_enc",
-    "phone_hash",
+    "id_number_masked",
+    "phone_enc",
     "pinyin_full",
     "pinyin_initials",
     "latin_key",
@@ -50,17 +52,21 @@ class Change:
 
 
 def _label(model, name: str) -> str:
-    if name == "phone_enc":
+    if name == "phone_hash":
         return _("手机号码")
+    if name == "id_number_hash":
+        return _("证件号码")
     if name == "merged_into":
         return _("合并至档案")
     return str(getattr(model._meta.get_field(name), "verbose_name", name))
 
 
 def _show(record, name: str, value, grids: dict[int, str]) -> str:
-    if name == "phone_enc":
+    if name == "phone_hash":
         # Masked as in every list: the page audits its reading, the history stays a diff.
-        return mask_phone(crypto.decrypt(value)) if value else ""
+        return mask_phone(crypto.decrypt(record.phone_enc)) if record.phone_enc else ""
+    if name == "id_number_hash":
+        return record.id_number_masked
     if name == "grid":
         return grids.get(value, str(value)) if value else ""
     if name in ("housing", "merged_into"):
@@ -78,12 +84,13 @@ def _diff(model, newer, older, hidden: set[str], grids: dict[int, str]) -> list:
     skips those, the encrypted phone among them)."""
     lines = []
     for f in older.tracked_fields:
-        if f.name in hidden:
+        before, after = getattr(older, f.attname), getattr(newer, f.attname)
+        if f.name in hidden or before == after:
             continue
-        old = _show(older, f.name, getattr(older, f.attname), grids)
-        new = _show(newer, f.name, getattr(newer, f.attname), grids)
-        if old != new:
-            lines.append((_label(model, f.name), old, new))
+        old, new = _show(older, f.name, before, grids), _show(newer, f.name, after, grids)
+        if old == new:  # a change the mask hides
+            new = _("%(value)s（已更改）") % {"value": new}
+        lines.append((_label(model, f.name), old, new))
     return lines
 
 
@@ -116,17 +123,31 @@ def _entries(records, kind, describe) -> list[Change]:
     return entries
 
 
+def _merged_into(pk: int) -> int | None:
+    return Person.objects.filter(pk=pk).values_list("merged_into", flat=True).first()
+
+
 def change_history(person: Person, limit: int = 50) -> list[Change]:
     records = list(
         person.history.select_related("history_user").order_by("history_date", "history_id")
     )
-    # By the stays' ids: the history table has no index on the person (only writes use it).
-    stay_ids = list(Stay.objects.filter(person=person).order_by("pk").values_list("pk", flat=True))
-    stay_records = list(
-        Stay.history.filter(id__in=stay_ids)
+    # By the stays' ids (the history table has no index on the person: only writes use
+    # it): this person's stays, and those a merge moved to the record it went into. Only
+    # the records made while a stay was this person's are theirs.
+    owners, up = [person.pk], person.merged_into_id
+    while up is not None and len(owners) < 5:
+        owners.append(up)
+        up = _merged_into(up)
+    stay_ids = list(
+        Stay.objects.filter(person__in=owners).order_by("pk").values_list("pk", flat=True)
+    )
+    stay_records = [
+        r
+        for r in Stay.history.filter(id__in=stay_ids)
         .select_related("history_user")
         .order_by("history_date", "history_id")
-    )
+        if r.person_id == person.pk
+    ]
     grids = dict(
         Unit.objects.filter(pk__in={r.grid_id for r in stay_records}).values_list("pk", "name")
     )

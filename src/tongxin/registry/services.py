@@ -9,7 +9,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, connection, models, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from tongxin.audit.services import Action, audit_record
 from tongxin.core import crypto
+from tongxin.core.bulk import history_from_rows
 from tongxin.geo.models import Level, Unit
 
 from .changes import COUNTED_PERSON_FIELDS, grids_changed, persons_changed
@@ -454,6 +455,7 @@ def person_merge(
         open_dup.departure_date = max(open_dup.arrival_date, timezone.localdate())
         open_dup.destination = _("合并至档案 %(pk)s") % {"pk": survivor.pk}
         _save_with_history(open_dup, actor=actor, reason=_("档案合并"))
+    moved_stays = sorted(duplicate.stays.values_list("pk", flat=True))
     for model, field in _person_links():
         if model is HouseholdMember:
             clash = HouseholdMember.objects.filter(person=survivor).values_list(
@@ -463,6 +465,16 @@ def person_merge(
         count = model._default_manager.filter(**{field: duplicate}).update(**{field: survivor})
         if count:
             moved[model._meta.label_lower] = count
+    # The stays now belong to the survivor: a history row says when, by whom and why (an
+    # update() writes none).
+    history_from_rows(
+        Stay,
+        moved_stays,
+        when=connection.ops.adapt_datetimefield_value(timezone.now()),
+        kind="~",
+        reason=_("档案合并"),
+        user_id=getattr(actor, "pk", None),
+    )
     duplicate.merged_into = survivor
     duplicate.present = False
     _save_with_history(
