@@ -206,3 +206,13 @@ def test_any_text_reads_back_as_written_less_what_xml_cannot_hold(rows):
 def test_row_count_is_returned(count):
     buffer = io.BytesIO()
     assert write_xlsx(buffer, ([str(i)] for i in range(count)), sheet_title="x") == count
+
+
+def test_cells_beyond_excels_last_column_are_left_off():
+    from tongxin.exchange.xlsx_writer import EXCEL_MAX_COLUMNS
+
+    data = written([["x"] * (EXCEL_MAX_COLUMNS + 5)])
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        sheet = archive.read("xl/worksheets/sheet1.xml").decode()
+    assert '<dimension ref="A1:XFD1"/>' in sheet and 'r="XFD1"' in sheet
+    assert 'r="XFE1"' not in sheet

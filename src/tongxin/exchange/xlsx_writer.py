@@ -28,6 +28,7 @@ from functools import lru_cache
 from typing import IO
 
 EXCEL_MAX_ROWS = 1_048_576
+EXCEL_MAX_COLUMNS = 16_384  # cells beyond are left off: Excel refuses a wider sheet
 EXCEL_MAX_CELL = 32_767  # UTF-16 code units; Excel calls a longer cell a corrupt file
 FLUSH_ROWS = 2000
 PLAIN, BOLD, NOTE = 0, 1, 2  # the cell styles of styles.xml below
@@ -163,6 +164,8 @@ class _Sheet:
     def add(self, values: Sequence[object], style: int = PLAIN) -> None:
         if not isinstance(values, list | tuple):
             values = list(values)
+        if len(values) > EXCEL_MAX_COLUMNS:
+            values = values[:EXCEL_MAX_COLUMNS]
         self.rows += 1
         self.columns = max(self.columns, len(values))
         self.pending.append(_row(self.rows, values, style, self.slots))
