@@ -1,0 +1,102 @@
+"""`tongxin demo`: the synthetic city must look like the real one (issue 4, item 6) — the
+ethnic mix of migrants in a Central-China city, names in each tradition, valid IDs from the
+origin regions, families in housing, five years of seasonal arrivals, moves and departures —
+and the same seed must give the same city."""
+
+from collections import Counter
+from datetime import timedelta
+
+import pytest
+from django.db import transaction
+from django.utils import timezone
+
+from tongxin.core.validators import citizen_id_info
+from tongxin.registry.codes import Relationship
+from tongxin.registry.demo import ARRIVAL_MONTH_WEIGHTS, load_demo_persons
+from tongxin.registry.models import HouseholdMember, Person, Stay
+
+COUNT = 600
+
+
+def generated(seed: int) -> list[Person]:
+    before = Person.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    load_demo_persons(COUNT, seed=seed, defer_indexes=False)
+    return list(Person.objects.filter(pk__gt=before).order_by("pk"))
+
+
+@pytest.fixture
+def persons(db):
+    return generated(seed=5)
+
+
+def test_the_same_seed_gives_the_same_city(db):
+    def run() -> list[tuple]:
+        with transaction.atomic():
+            made = [
+                (p.name, p.sex, p.birth_date, p.ethnicity, p.id_number, p.unit_path)
+                for p in generated(seed=12)
+            ]
+            transaction.set_rollback(True)
+        return made
+
+    first, second = run(), run()
+    assert len(first) >= COUNT and first == second
+
+
+def test_the_migrants_mix_of_a_central_china_city(persons):
+    groups = Counter(p.ethnicity for p in persons)
+    # Hui, Uyghur, Tibetan, Korean, Mongolian, Manchu, Tujia, Miao, Zhuang, Kazakh.
+    assert {"03", "05", "04", "10", "02", "11", "15", "06", "08", "17"} <= set(groups)
+    # Hui and Uyghur migrants are the largest groups, as in the source plans.
+    assert {g for g, _n in groups.most_common(2)} == {"03", "05"}
+
+
+def test_names_follow_each_tradition(persons):
+    by_group: dict[str, list[str]] = {}
+    for p in persons:
+        by_group.setdefault(p.ethnicity, []).append(p.name)
+    # Uyghur and Kazakh names are given name · father's name.
+    assert all("·" in name for g in ("05", "17") for name in by_group[g])
+    # Tibetan names have no surname and no separator.
+    assert not any("·" in name for name in by_group["04"])
+    assert all(2 <= len(name) <= 4 for name in by_group["03"])
+
+
+def test_ids_are_valid_and_come_from_the_origin_region(persons):
+    for p in persons:
+        birth, sex = citizen_id_info(p.id_number)
+        assert p.id_number[:6] == p.origin_code == p.hukou_code
+        assert (birth, sex) == (p.birth_date, p.sex)
+    assert len({p.id_number_hash for p in persons}) == len(persons)
+
+
+def test_families_live_in_housing_with_a_head(persons):
+    members = HouseholdMember.objects.filter(person__in=persons).select_related("household")
+    assert members.count() == len(persons)
+    households = {m.household for m in members}
+    assert all(h.housing_id for h in households)
+    heads = Counter(m.household_id for m in members if m.relationship == Relationship.HEAD)
+    assert set(heads.values()) == {1} and len(heads) == len(households)
+    assert max(Counter(m.household_id for m in members).values()) > 2  # children too
+
+
+def test_five_years_of_seasonal_arrivals_moves_and_departures(persons):
+    today = timezone.localdate()
+    stays = list(Stay.objects.filter(person__in=persons))
+    assert all(today - timedelta(days=5 * 366 + 400) <= s.arrival_date <= today for s in stays)
+    assert {s.arrival_date.year for s in stays} >= {today.year - 4, today.year - 1}
+    departed = [s for s in stays if s.departure_date and not s.left_by_move]
+    moved = [s for s in stays if s.arrived_by_move]
+    assert 0.05 < len(departed) / len(persons) < 0.25 and len(moved) > 10
+    # Every move closes the stay before it on the day the next one opens.
+    for stay in moved:
+        previous = Stay.objects.get(person=stay.person_id, left_by_move=True)
+        assert previous.departure_date == stay.arrival_date
+    # Arrivals peak after the Spring Festival, as the weights say: Feb–Mar above Dec–Jan.
+    months = Counter(s.arrival_date.month for s in stays if not s.arrived_by_move)
+    assert ARRIVAL_MONTH_WEIGHTS[2] > ARRIVAL_MONTH_WEIGHTS[11]
+    assert months[2] + months[3] > 2 * (months[12] + months[1])
+    # The persons' quick copies of their current stay agree with the stays.
+    for p in persons[:100]:
+        current = max(Stay.objects.filter(person=p), key=lambda s: s.arrival_date)
+        assert (p.unit_path, p.present) == (current.unit_path, current.departure_date is None)
