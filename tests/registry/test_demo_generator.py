@@ -100,3 +100,15 @@ def test_five_years_of_seasonal_arrivals_moves_and_departures(persons):
     for p in persons[:100]:
         current = max(Stay.objects.filter(person=p), key=lambda s: s.arrival_date)
         assert (p.unit_path, p.present) == (current.unit_path, current.departure_date is None)
+
+
+def test_a_demo_persons_history_shows_where_they_lived(persons):
+    from tongxin.registry.history import change_history
+
+    moved = next(p for p in persons if Stay.objects.filter(person=p, arrived_by_move=True).exists())
+    [entry] = change_history(moved)
+    assert entry.reason == "演示数据"
+    (first, _o1, before), (second, _o2, now) = entry.fields
+    assert (first, second) == ("登记居住", "辖区内迁入")
+    left = Stay.objects.get(person=moved, left_by_move=True).departure_date.isoformat()
+    assert f"离开日期 {left}" in before and f"来本地日期 {left}" in now

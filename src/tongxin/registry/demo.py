@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from tongxin.accounts.models import Department, DepartmentKind, User
@@ -275,7 +275,7 @@ class _DemoWriter:
         self.now = timezone.now()
 
     def write(self, families: list[dict]) -> int:
-        from tongxin.core.bulk import allocate_ids
+        from tongxin.core.bulk import allocate_ids, history_from_rows
 
         from .fulltext import FullTextDeferred
 
@@ -324,6 +324,16 @@ class _DemoWriter:
             self.households.insert([f["household"] for f in families])
             self.members.insert([m for f in families for m in f["members"]])
             self.stays.insert(stays)
+            # The stays' history, so that a person's change history shows where they lived
+            # (copied by the database, as an import's are).
+            history_from_rows(
+                Stay,
+                stay_ids,
+                when=connection.ops.adapt_datetimefield_value(self.now),
+                kind="+",
+                reason="演示数据",
+                user_id=None,
+            )
             grids_changed((s["grid_id"], s["arrival_date"]) for s in stays)
         return len(persons)
 
@@ -344,7 +354,15 @@ def load_demo_persons(
     at the end; by default when the registry is empty and `count` is large."""
     if defer_indexes is None:
         defer_indexes = count >= DEFER_INDEXES_FROM and not Person.objects.exists()
-    tables = (Person, Person.history.model, Housing, Household, HouseholdMember, Stay)
+    tables = (
+        Person,
+        Person.history.model,
+        Housing,
+        Household,
+        HouseholdMember,
+        Stay,
+        Stay.history.model,
+    )
     with deferred_indexes(*tables) if defer_indexes else nullcontext():
         written = _generate(count, seed=seed, progress=progress)
     analyze(*tables)

@@ -100,6 +100,8 @@ def _stay_opened(record, grids: dict[int, str]) -> tuple[str, None, str]:
         parts.append(record.address)
     parts.append(_("来本地日期 %(d)s") % {"d": record.arrival_date.isoformat()})
     parts.append(record.get_reason_display())
+    if record.departure_date:  # recorded after the fact (an import or the demo)
+        parts.append(_("离开日期 %(d)s") % {"d": record.departure_date.isoformat()})
     label = _("辖区内迁入") if record.arrived_by_move else _("登记居住")
     return (label, None, "，".join(parts))
 
