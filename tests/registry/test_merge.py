@@ -124,6 +124,30 @@ def test_the_merged_records_history_tells_where_it_went_and_keeps_its_stays(admi
     assert not [c for c in a_history if c.reason == "登记来本地"]  # B's arrival, not A's
 
 
+def test_a_survivor_of_an_older_merge_still_shows_the_stays_it_took_over(admin, pair):
+    """Merges before the merge wrote history for the stays it moved left none: such stays
+    are shown with the records they have."""
+    from tongxin.registry.history import change_history
+
+    a, b, *_ = pair
+    person_merge(actor=admin, survivor=a, duplicate=b, reason=REASON)
+    Stay.history.filter(person_id=a.pk, history_change_reason="档案合并").delete()
+    lines = [f for c in change_history(Person.objects.get(pk=a.pk)) for f in c.fields]
+    assert any(label == "登记居住" for label, _old, _new in lines)
+
+
+def test_a_record_merged_away_cannot_take_another_merge(admin, pair):
+    a, b, *_ = pair
+    person_merge(actor=admin, survivor=a, duplicate=b, reason=REASON)
+    with pytest.raises(ValidationError):
+        person_merge(
+            actor=admin,
+            survivor=Person.objects.get(pk=b.pk),
+            duplicate=Person.objects.get(pk=a.pk),
+            reason=REASON,
+        )
+
+
 def test_merged_record_disappears_from_lists(admin, pair):
     a, b, *_ = pair
     person_merge(actor=admin, survivor=a, duplicate=b, reason=REASON)

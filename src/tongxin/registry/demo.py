@@ -344,14 +344,20 @@ DEFER_INDEXES_FROM = 200_000
 
 
 def load_demo_persons(
-    count: int, *, seed: int, progress=None, defer_indexes: bool | None = None
+    count: int,
+    *,
+    seed: int,
+    progress=None,
+    defer_indexes: bool | None = None,
+    today: date | None = None,
 ) -> int:
     """Synthetic families in rented flats and dormitories across the city's grids (the demo
     grid workers' grids first): ID numbers whose address codes are their origin regions,
     five years of arrivals with seasonality, moves within the city and departures.
 
     `defer_indexes`: drop the registry tables' secondary indexes for the load and build them
-    at the end; by default when the registry is empty and `count` is large."""
+    at the end; by default when the registry is empty and `count` is large. `today`: the day
+    the five years end (the same seed and day give the same city)."""
     if defer_indexes is None:
         defer_indexes = count >= DEFER_INDEXES_FROM and not Person.objects.exists()
     tables = (
@@ -364,12 +370,12 @@ def load_demo_persons(
         Stay.history.model,
     )
     with deferred_indexes(*tables) if defer_indexes else nullcontext():
-        written = _generate(count, seed=seed, progress=progress)
+        written = _generate(count, seed=seed, progress=progress, today=today)
     analyze(*tables)
     return written
 
 
-def _generate(count: int, *, seed: int, progress) -> int:
+def _generate(count: int, *, seed: int, progress, today: date | None = None) -> int:
     rng = random.Random(seed)
     demo_grids = _demo_grids()
     street_grids = list(
@@ -378,8 +384,8 @@ def _generate(count: int, *, seed: int, progress) -> int:
     all_grids = list(
         Unit.objects.filter(level=Level.GRID, path__startswith="4101").order_by("path")
     )
-    today = timezone.localdate()
-    five_years_ago = today.replace(year=today.year - 5)
+    today = today or timezone.localdate()
+    five_years_ago = today - timedelta(days=5 * 365 + 1)  # (replace(year=…) fails on 29 Feb)
     # Documents as integers: half the memory of the hex strings at ten million persons.
     seen: set[int] = {
         int(digest, 16) for digest in Person.objects.values_list("id_number_hash", flat=True)

@@ -143,13 +143,18 @@ def change_history(person: Person, limit: int = 50) -> list[Change]:
     stay_ids = list(
         Stay.objects.filter(person__in=owners).order_by("pk").values_list("pk", flat=True)
     )
-    stay_records = [
-        r
-        for r in Stay.history.filter(id__in=stay_ids)
+    records_of_stays = list(
+        Stay.history.filter(id__in=stay_ids)
         .select_related("history_user")
         .order_by("history_date", "history_id")
-        if r.person_id == person.pk
-    ]
+    )
+    theirs = {r.id for r in records_of_stays if r.person_id == person.pk}
+    # A stay this person holds with no record made while it was theirs (a merge before the
+    # merge wrote one): its records as they are, rather than not at all.
+    held = {r.id for r in records_of_stays if r.id not in theirs} & set(
+        Stay.objects.filter(person=person).values_list("pk", flat=True)
+    )
+    stay_records = [r for r in records_of_stays if r.person_id == person.pk or r.id in held]
     grids = dict(
         Unit.objects.filter(pk__in={r.grid_id for r in stay_records}).values_list("pk", "name")
     )

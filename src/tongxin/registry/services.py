@@ -437,8 +437,12 @@ def person_merge(
     a marked record with its history, and the merge keeps a snapshot of it."""
     if survivor.pk == duplicate.pk:
         raise ValidationError(_("不能把档案与自身合并。"))
+    # Locked: a stay registered for the duplicate meanwhile would move without its history.
+    duplicate = Person.objects.select_for_update().get(pk=duplicate.pk)
     if duplicate.merged_into_id:
         raise ValidationError(_("该档案已被合并。"))
+    if survivor.merged_into_id:
+        raise ValidationError(_("目标档案已并入其他档案，请合并至该档案。"))
     if not reason.strip():
         raise ValidationError({"reason": [_("请说明合并理由。")]})
     snapshot = {
