@@ -140,21 +140,22 @@ def change_history(person: Person, limit: int = 50) -> list[Change]:
     while up is not None and len(owners) < 5:
         owners.append(up)
         up = _merged_into(up)
-    stay_ids = list(
-        Stay.objects.filter(person__in=owners).order_by("pk").values_list("pk", flat=True)
+    holders = dict(
+        Stay.objects.filter(person__in=owners).order_by("pk").values_list("pk", "person_id")
     )
     records_of_stays = list(
-        Stay.history.filter(id__in=stay_ids)
+        Stay.history.filter(id__in=list(holders))
         .select_related("history_user")
         .order_by("history_date", "history_id")
     )
     theirs = {r.id for r in records_of_stays if r.person_id == person.pk}
     # A stay this person holds with no record made while it was theirs (a merge before the
     # merge wrote one): its records as they are, rather than not at all.
-    held = {r.id for r in records_of_stays if r.id not in theirs} & set(
-        Stay.objects.filter(person=person).values_list("pk", flat=True)
-    )
-    stay_records = [r for r in records_of_stays if r.person_id == person.pk or r.id in held]
+    stay_records = [
+        r
+        for r in records_of_stays
+        if r.person_id == person.pk or (holders[r.id] == person.pk and r.id not in theirs)
+    ]
     grids = dict(
         Unit.objects.filter(pk__in={r.grid_id for r in stay_records}).values_list("pk", "name")
     )
@@ -174,8 +175,10 @@ def change_history(person: Person, limit: int = 50) -> list[Change]:
     person_kinds = {"+": _("新建"), "~": _("修改"), "-": _("删除")}
     stay_kinds = {"+": _("居住登记"), "~": _("居住登记变更"), "-": _("删除居住登记")}
     entries = _entries(records, lambda r: person_kinds[r.history_type], person_lines)
-    for stay_id in stay_ids:
-        own = [r for r in stay_records if r.id == stay_id]
+    by_stay: dict[int, list] = {}
+    for record in stay_records:
+        by_stay.setdefault(record.id, []).append(record)
+    for own in by_stay.values():
         entries += _entries(own, lambda r: stay_kinds[r.history_type], stay_lines)
     return _grouped(entries)[:limit]
 
