@@ -45,6 +45,7 @@ PERSON_WRITERS = GEO_MANAGERS | {"grid_worker_a", "grid_worker_b"}
 MERGERS = {"city_admin", "district_officer", "street_officer"}
 EXPORTERS = MERGERS | {"community_officer"}
 IMPORTERS = EXPORTERS
+LIST_EXPORTERS = EXPORTERS | {"police_liaison"}  # requests, disputes and tasks as files
 REQUEST_READERS = PERSON_READERS
 REQUEST_HANDLERS = PERSON_READERS - {"police_liaison"}
 DASHBOARD_READERS = REQUEST_HANDLERS | {"leader"}
@@ -318,6 +319,7 @@ ROUTES = [
     Route("exchange:import_resume", IMPORTERS, args=("job_s",), ok=405),
     Route("exchange:export_xlsx", EXPORTERS),
     Route("services:request_list", REQUEST_READERS),
+    Route("services:request_export", REQUEST_READERS & LIST_EXPORTERS),
     Route("services:request_new", REQUEST_HANDLERS),
     Route(
         "services:request_detail",
@@ -384,6 +386,7 @@ ROUTES = [
         out_of_scope=GRID_WORKERS,
     ),
     Route("disputes:dispute_list", DISPUTE_READERS),
+    Route("disputes:dispute_export", DISPUTE_READERS & LIST_EXPORTERS),
     Route("disputes:dispute_new", DISPUTE_WRITERS),
     Route(
         "disputes:dispute_detail", COMMUNITY_VIEWERS, args=("dispute_c",), out_of_scope=GRID_WORKERS
@@ -428,6 +431,7 @@ ROUTES = [
     ],
     # Coordination: supervision, notices, assessment, inspections, meetings, cooperation.
     Route("coordination:task_list", COORD_READERS),
+    Route("coordination:task_export", COORD_READERS & LIST_EXPORTERS),
     Route("coordination:task_new", COORD_MANAGERS),
     Route(
         "coordination:task_detail",

@@ -345,7 +345,7 @@ def test_exported_cells_are_text_dates_as_iso_text():
 
 
 def test_formula_cells_are_neutralised():
-    from tongxin.registry.exports import neutralise
+    from tongxin.core.cells import neutralise
 
     assert neutralise("=HYPERLINK(1)") == "'=HYPERLINK(1)"
     assert neutralise("+1") == "'+1" and neutralise("@a") == "'@a" and neutralise("-2") == "'-2"

@@ -39,6 +39,9 @@ class Cap(models.TextChoices):
     PERSON_MERGE = "person.merge", _("合并重复档案")
     PERSON_EXPORT = "person.export", _("导出人员名单")
     PERSON_IMPORT = "person.import", _("批量导入人员")
+    # Lists of requests, disputes and tasks as Excel or CSV (masked, audited); persons have
+    # their own right above.
+    LIST_EXPORT = "list.export", _("导出工作清单")
     REQUEST_READ = "request.read", _("查看诉求")
     REQUEST_HANDLE = "request.handle", _("受理和转办诉求")
     REQUEST_DEPARTMENT = "request.department", _("部门办理诉求")
@@ -76,6 +79,7 @@ CAPABILITIES: dict[str, set[str]] = {
         Cap.GEO_MANAGE,
         Cap.PERSON_EXPORT,
         Cap.PERSON_IMPORT,
+        Cap.LIST_EXPORT,
         Cap.SCREENING_FILE,
         Cap.REPORT_FILE,
     },
@@ -94,6 +98,7 @@ CAPABILITIES: dict[str, set[str]] = {
         Cap.PERSON_MERGE,
         Cap.PERSON_EXPORT,
         Cap.PERSON_IMPORT,
+        Cap.LIST_EXPORT,
     },
     Role.BUREAU_OFFICER: _STAFF_READ
     | _DISPUTES
@@ -116,6 +121,7 @@ CAPABILITIES: dict[str, set[str]] = {
         Cap.PERSON_MERGE,
         Cap.PERSON_EXPORT,
         Cap.PERSON_IMPORT,
+        Cap.LIST_EXPORT,
     },
     Role.DEPARTMENT_LIAISON: {
         Cap.PERSON_READ,
@@ -123,6 +129,7 @@ CAPABILITIES: dict[str, set[str]] = {
         Cap.REQUEST_READ,
         Cap.REQUEST_DEPARTMENT,
         Cap.COORDINATION_READ,  # the tasks, inspections and meetings of its department
+        Cap.LIST_EXPORT,
     },
     Role.LEADER: {Cap.DASHBOARD, Cap.GEO_READ, Cap.COORDINATION_READ},
     # Staff of an origin region's working station see only what is shared with their region

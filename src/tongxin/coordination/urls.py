@@ -5,6 +5,7 @@ from . import views
 app_name = "coordination"
 urlpatterns = [
     path("tasks/", views.task_list, name="task_list"),
+    path("tasks/export/", views.task_export, name="task_export"),
     path("tasks/new/", views.task_new, name="task_new"),
     path("tasks/<int:pk>/", views.task_detail, name="task_detail"),
     path("notices/", views.notice_list, name="notice_list"),

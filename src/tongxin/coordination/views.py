@@ -23,6 +23,7 @@ from tongxin.accounts.models import Department, User
 from tongxin.accounts.roles import Cap, Role
 from tongxin.accounts.scoping import get_scoped_or_404, scoped
 from tongxin.disputes.selectors import calendar_root
+from tongxin.exchange.lists import export_query, export_response
 from tongxin.geo.models import Level, Unit, subtree_q
 
 from . import metrics, selectors, services
@@ -106,7 +107,24 @@ def task_list(request):
             "statuses": TaskStatus.choices,
             "kinds": TaskKind.choices,
             "can_manage": request.user.can(Cap.COORDINATION_MANAGE),
+            "can_export": request.user.can(Cap.LIST_EXPORT),
+            "export_query": export_query(request),
         },
+    )
+
+
+@capability_required(Cap.COORDINATION_READ, Cap.LIST_EXPORT)
+def task_export(request):
+    """The filtered list as Excel or CSV: a row for each assignment the user may see."""
+    from .exports import TASKS, task_rows
+
+    tasks = selectors.task_list_for(request.user, request.GET)
+    return export_response(
+        request,
+        TASKS,
+        task_rows(request.user, tasks),
+        fmt=request.GET.get("format", "xlsx"),
+        purpose=request.GET.get("purpose", "").strip()[:200],
     )
 
 

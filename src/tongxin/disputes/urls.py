@@ -5,6 +5,7 @@ from . import views
 app_name = "disputes"
 urlpatterns = [
     path("", views.dispute_list, name="dispute_list"),
+    path("export/", views.dispute_export, name="dispute_export"),
     path("new/", views.dispute_new, name="dispute_new"),
     path("<int:pk>/", views.dispute_detail, name="dispute_detail"),
     path("<int:pk>/edit/", views.dispute_edit, name="dispute_edit"),

@@ -17,6 +17,7 @@ from tongxin.accounts.decorators import capability_required
 from tongxin.accounts.roles import Cap
 from tongxin.accounts.scoping import get_scoped_or_404, scoped
 from tongxin.audit.services import Action, audit_record
+from tongxin.exchange.lists import export_query, export_response
 from tongxin.geo.models import Level, subtree_q
 from tongxin.registry.models import Person
 from tongxin.registry.services import find_by_document
@@ -220,7 +221,23 @@ def dispute_list(request):
             "can_write": request.user.can(Cap.DISPUTE_WRITE),
             "can_review": request.user.can(Cap.DISPUTE_REVIEW),
             "can_stats": request.user.can(Cap.DASHBOARD),
+            "can_export": request.user.can(Cap.LIST_EXPORT),
+            "export_query": export_query(request),
         },
+    )
+
+
+@capability_required(Cap.DISPUTE_READ, Cap.LIST_EXPORT)
+def dispute_export(request):
+    """The filtered list, every row of it, as Excel or CSV."""
+    from .exports import DISPUTES, dispute_rows
+
+    return export_response(
+        request,
+        DISPUTES,
+        dispute_rows(selectors.dispute_list_for(request.user, request.GET)),
+        fmt=request.GET.get("format", "xlsx"),
+        purpose=request.GET.get("purpose", "").strip()[:200],
     )
 
 

@@ -43,6 +43,7 @@ from tongxin.core.bulk import (
     restore_indexes,
     update_rows,
 )
+from tongxin.core.cells import neutralise
 from tongxin.geo.models import Level, Unit
 from tongxin.registry.changes import COUNTED_PERSON_FIELDS, grids_changed, persons_changed
 from tongxin.registry.fulltext import FullTextDeferred
@@ -824,7 +825,7 @@ class Importer:
                     if not row or row[0] in seen_rows:
                         continue  # written twice around an interruption
                     seen_rows.add(row[0])
-                    cells: list = [_neutral(c) for c in row]
+                    cells: list = [neutralise(c) for c in row]
                     if cells[0].isdigit():
                         cells[0] = int(cells[0])
                     yield cells
@@ -852,10 +853,6 @@ class Importer:
 
 def _as_date(value: date | str) -> date:
     return date.fromisoformat(value) if isinstance(value, str) else value
-
-
-def _neutral(value: str) -> str:
-    return "'" + value if value[:1] in ("=", "+", "-", "@") else value
 
 
 def import_dir() -> Path:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from django.contrib import messages
 from django.db import transaction
-from django.http import FileResponse, Http404, HttpResponse, HttpResponseBadRequest
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -16,11 +16,10 @@ from django.views.decorators.http import require_POST
 from tongxin.accounts.decorators import capability_required
 from tongxin.accounts.roles import Cap
 from tongxin.audit.services import Action, audit_record
-from tongxin.registry.exports import ExportRefused, start_export
 from tongxin.registry.views import filters_from
 
 from .columns import STANDARD_MAPPING
-from .exports import person_xlsx_response
+from .exports import person_export
 from .forms import MappingForm, UploadForm
 from .importer import ImportError_, estimate_rows, file_sha256, import_dir, resolve_columns
 from .models import ImportJob, ImportMapping, JobStatus
@@ -208,10 +207,4 @@ def import_template(request):
 def export_xlsx(request):
     """The filtered, scoped person list as Excel; masked unless allowed and explained."""
     _form, filters = filters_from(request)
-    try:
-        persons, full, purpose = start_export(request, filters, fmt="xlsx")
-    except ExportRefused as exc:
-        return HttpResponseBadRequest(str(exc))
-    return person_xlsx_response(
-        request.user, persons, full=full, purpose=purpose, filename="persons.xlsx"
-    )
+    return person_export(request, filters, fmt="xlsx")

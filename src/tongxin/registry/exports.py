@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from tongxin.accounts.roles import Cap
 from tongxin.core import crypto
+from tongxin.core.cells import neutralise
 from tongxin.core.codes import ETHNICITY_NAMES
 
 from .codes import StayReason
@@ -31,6 +32,7 @@ HEADERS = [
     "流动原因",
     "状态",
 ]
+WIDTHS = [16, 6, 12, 10, 22, 15, 10, 18, 12, 10, 8]
 COLUMNS = [
     "id",
     "name",
@@ -49,11 +51,6 @@ COLUMNS = [
 SEX = {"1": "男", "2": "女"}
 REASONS = {value: str(label) for value, label in StayReason.choices}
 PAGE = 2000
-
-
-def neutralise(value: str) -> str:
-    """Cells that a spreadsheet would read as a formula are prefixed with a quote."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
 
 
 def export_allowed(user, *, full: bool, purpose: str) -> str:
@@ -136,14 +133,12 @@ class ExportRefused(Exception):
     """The export cannot go ahead; the message says why."""
 
 
-def start_export(request, filters, *, fmt: str):
-    """The scoped persons to export, whether unmasked, and the stated purpose; audited.
+def start_export(request, filters):
+    """The scoped persons to export, whether unmasked, and the stated purpose.
 
     Raises ExportRefused when an unmasked export lacks the right or a purpose, or the filters
-    are wrong."""
+    are wrong. The export itself (and its audit event) is `exchange.lists.export_response`."""
     from django.core.exceptions import ValidationError
-
-    from tongxin.audit.services import Action, audit_record
 
     from .selectors import person_list_for
 
@@ -156,11 +151,4 @@ def start_export(request, filters, *, fmt: str):
         persons = person_list_for(request.user, filters)
     except ValidationError as exc:
         raise ExportRefused(" ".join(exc.messages)) from exc
-    audit_record(
-        action=Action.EXPORT,
-        request=request,
-        object_type="registry.person",
-        purpose=purpose or _("导出名单"),
-        detail={"filters": request.GET.urlencode(), "unmasked": full, "format": fmt},
-    )
     return persons, full, purpose

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import csv
-from datetime import date
-
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponseBadRequest, StreamingHttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -22,7 +19,6 @@ from tongxin.geo.divisions import county_level_name, province_names
 from tongxin.geo.models import Level, Unit
 
 from . import services
-from .exports import HEADERS, ExportRefused, export_rows, start_export
 from .forms import (
     BreakGlassForm,
     DepartureForm,
@@ -378,31 +374,10 @@ def merge(request, pk: int, other: int):
     )
 
 
-class Echo:
-    def write(self, value):
-        return value
-
-
 @capability_required(Cap.PERSON_EXPORT)
 def export_csv(request):
     """The filtered list as CSV, streamed; masked unless the role allows and a purpose is given."""
+    from tongxin.exchange.exports import person_export  # the exports of every list live there
+
     _form, filters = filters_from(request)
-    try:
-        persons, full, purpose = start_export(request, filters, fmt="csv")
-    except ExportRefused as exc:
-        return HttpResponseBadRequest(str(exc))
-    stamp = timezone.localtime().strftime("%Y-%m-%d %H:%M")
-    writer = csv.writer(Echo())
-
-    def rows():
-        yield "\ufeff"
-        yield writer.writerow(
-            [f"# 导出人：{request.user.username}  时间：{stamp}  用途：{purpose or '-'}"]
-        )
-        yield writer.writerow(HEADERS)
-        for row in export_rows(persons, full=full):
-            yield writer.writerow(row)
-
-    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="persons-{date.today():%Y%m%d}.csv"'  # noqa: DTZ011
-    return response
+    return person_export(request, filters, fmt="csv")

@@ -5,6 +5,7 @@ from . import views
 app_name = "services"
 urlpatterns = [
     path("requests/", views.request_list, name="request_list"),
+    path("requests/export/", views.request_export, name="request_export"),
     path("requests/new/", views.request_new, name="request_new"),
     path("requests/<int:pk>/", views.request_detail, name="request_detail"),
     path("requests/<int:pk>/receipt/", views.request_receipt, name="request_receipt"),

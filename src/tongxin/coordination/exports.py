@@ -1,0 +1,71 @@
+"""The task list as an exported file (`exchange.lists`): one row for each assignment the
+user may see (a task without one gets a row of its own), the page's filters, every task."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from itertools import islice
+
+from django.utils.translation import gettext_lazy as _
+
+from tongxin.exchange.lists import ListExport, labels, local_time, yes_no
+
+from .models import AssignmentStatus, SupervisionTask, TaskKind, TaskStatus
+from .selectors import assignments_for
+
+TASKS = ListExport(
+    title=_("督查督办清单"),
+    slug="tasks",
+    object_type="coordination.supervisiontask",
+    headers=[
+        _("编号"),
+        _("类别"),
+        _("事项"),
+        _("任务来源"),
+        _("交办单位"),
+        _("办结时限"),
+        _("任务状态"),
+        _("承办单位"),
+        _("承办时限"),
+        _("承办状态"),
+        _("是否超期"),
+        _("申请办结时间"),
+        _("审核办结时间"),
+    ],
+    widths=[16, 14, 30, 20, 16, 11, 8, 18, 11, 8, 8, 16, 16],
+)
+CHUNK = 500
+
+
+def task_rows(user, tasks) -> Iterator[list[object]]:
+    kinds, statuses, assignment_statuses = (
+        labels(TaskKind),
+        labels(TaskStatus),
+        labels(AssignmentStatus),
+    )
+    ordered = tasks.order_by("-created_at", "-pk").iterator(chunk_size=CHUNK)
+    while chunk := list(islice(ordered, CHUNK)):
+        visible = assignments_for(user, chunk)
+        task: SupervisionTask
+        for task in chunk:
+            head: list[object] = [
+                task.number,
+                kinds.get(task.kind, task.kind),
+                task.title,
+                task.source,
+                task.unit.name,
+                task.due_date.isoformat(),
+                statuses.get(task.status, task.status),
+            ]
+            if not visible[task.pk]:
+                yield head + [""] * 6
+            for a in visible[task.pk]:
+                assignee = a.department or a.unit
+                yield head + [
+                    assignee.name if assignee else "",
+                    a.due_date.isoformat(),
+                    assignment_statuses.get(a.status, a.status),
+                    yes_no(a.overdue),
+                    local_time(a.submitted_at),
+                    local_time(a.completed_at),
+                ]

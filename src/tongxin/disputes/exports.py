@@ -1,0 +1,57 @@
+"""The dispute list as an exported file (`exchange.lists`): the page's filters, every row.
+No party is named: the list is of cases."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from django.utils.translation import gettext_lazy as _
+
+from tongxin.exchange.lists import ListExport, labels, local_time
+
+from .models import Dispute, EthnicReview, Kind, Result, RiskLevel, Source, Status
+
+DISPUTES = ListExport(
+    title=_("矛盾纠纷清单"),
+    slug="disputes",
+    object_type="disputes.dispute",
+    headers=[
+        _("编号"),
+        _("纠纷类别"),
+        _("来源"),
+        _("所属单位"),
+        _("网格"),
+        _("发生地点"),
+        _("发生日期"),
+        _("发现日期"),
+        _("风险等级"),
+        _("状态"),
+        _("调处结果"),
+        _("结案时间"),
+        _("民族因素认定"),
+    ],
+    widths=[16, 14, 10, 16, 16, 24, 11, 11, 8, 8, 14, 16, 12],
+)
+
+
+def dispute_rows(disputes) -> Iterator[list[object]]:
+    """Each dispute as exported cells, newest found first, read in chunks."""
+    kinds, sources, risks = labels(Kind), labels(Source), labels(RiskLevel)
+    statuses, results, ethnic = labels(Status), labels(Result), labels(EthnicReview)
+    item: Dispute
+    for item in disputes.order_by("-found_on", "-pk").iterator(chunk_size=2000):
+        yield [
+            item.number,
+            kinds.get(item.kind, item.kind),
+            sources.get(item.source, item.source),
+            item.unit.name,
+            item.grid.name if item.grid else "",
+            item.place,
+            item.occurred_on.isoformat(),
+            item.found_on.isoformat(),
+            risks.get(item.risk_level, item.risk_level),
+            statuses.get(item.status, item.status),
+            results.get(item.result, "") if item.result else "",
+            local_time(item.concluded_at),
+            ethnic.get(item.ethnic_review, ""),
+        ]

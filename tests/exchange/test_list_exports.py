@@ -1,0 +1,174 @@
+"""Lists other than persons as Excel and CSV: the page's queue or filters and the user's
+scope, every row, masked phones, formulas neutralised, a watermark and an audit event."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date, timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+from openpyxl import load_workbook
+
+from tongxin.accounts.models import User
+from tongxin.audit.models import AuditEvent
+from tongxin.coordination import services as coordination
+from tongxin.services import services, views
+from tongxin.services.models import Category
+
+from ..conftest import login_as
+from ..coordination.test_tasks import district_police
+from ..disputes.helpers import COMMUNITIES, STREET, community_officer, dispute, unit
+
+
+def exported(response) -> list[list[str]]:
+    """The file's rows as text, whichever the format (Excel numbers compared as text)."""
+    assert response.status_code == 200, response.content[:300]
+    body = b"".join(response.streaming_content)
+    if response["Content-Type"].startswith("text/csv"):
+        return list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
+    book = load_workbook(io.BytesIO(body), read_only=True)
+    return [
+        ["" if v is None else str(v) for v in row]
+        for row in book.active.iter_rows(values_only=True)
+    ]
+
+
+def both_formats(client, url, params) -> list[list[str]]:
+    """The rows of the CSV, checked equal to the Excel file's (the mark's `#` aside)."""
+    from_csv = exported(client.get(url, {**params, "format": "csv"}))
+    from_xlsx = exported(client.get(url, {**params, "format": "xlsx"}))
+    assert from_csv[0][0] == "# " + from_xlsx[0][0]
+    assert from_csv[1:] == [row + [""] * (len(from_csv[1]) - len(row)) for row in from_xlsx[1:]]
+    return from_csv
+
+
+@pytest.mark.django_db
+def test_request_list_export_is_the_queue_in_scope_masked_and_audited(client):
+    officer = User.objects.get(username="community_officer")
+    category = Category.objects.get(code="residence")
+    plain = services.request_receive(
+        actor=officer,
+        category=category,
+        channel="window",
+        description="办理居住证",
+        requester_name="马明",
+        requester_phone="13912345678",
+    )
+    urgent = services.request_receive(
+        actor=officer,
+        category=category,
+        channel="hotline",
+        description="咨询子女入学",
+        requester_name='=HYPERLINK("http://x","点我")',
+        requester_phone="13800001111",
+        green_channel="elderly",
+    )
+    elsewhere = services.request_receive(
+        actor=community_officer(1),  # another street's community: outside the officer's scope
+        category=category,
+        channel="window",
+        description="办理居住证",
+        requester_name="古丽",
+    )
+    login_as(client, "community_officer")
+    url = reverse("services:request_export")
+    rows = both_formats(client, url, {"queue": "all", "purpose": "月度通报"})
+    assert "community_officer" in rows[0][0] and "月度通报" in rows[0][0]
+    assert rows[1][:5] == ["编号", "类别", "渠道", "诉求人", "联系电话"]
+    numbers = [r[0] for r in rows[2:]]
+    assert plain.number in numbers and urgent.number in numbers
+    assert elsewhere.number not in numbers
+    assert numbers.index(urgent.number) < numbers.index(plain.number)  # green channel first
+    by_number = {r[0]: r for r in rows[2:]}
+    assert by_number[plain.number][4] == "139****5678"
+    assert by_number[urgent.number][3].startswith("'=HYPERLINK")  # never a live formula
+    assert by_number[urgent.number][7] == "老年人" and by_number[plain.number][8] == "已登记"
+    assert not any("13912345678" in cell for row in rows for cell in row)
+    events = AuditEvent.objects.filter(action="export", object_type="services.servicerequest")
+    assert events.count() == 2 and events.first().purpose == "月度通报"
+
+    # Another queue exports that queue only: nothing of the officer's is overdue yet.
+    overdue = exported(client.get(url, {"queue": "overdue", "format": "csv"}))
+    assert plain.number not in [r[0] for r in overdue[2:]]
+    assert client.get(url, {"format": "pdf"}).status_code == 400
+    login_as(client, "grid_worker_a")  # may read requests, not export lists
+    assert client.get(url).status_code == 403
+
+
+@pytest.mark.django_db
+def test_request_page_shows_the_nearest_deadlines_and_offers_all_in_the_export(client, monkeypatch):
+    officer = User.objects.get(username="community_officer")
+    category = Category.objects.create(code="interpreting", name="翻译服务", due_hours=48)
+    now = timezone.now()
+    made = [
+        services.request_receive(
+            actor=officer,
+            category=category,
+            channel="window",
+            description="办理居住证",
+            requester_name=f"申请人{i}",
+            received_at=now - timedelta(days=days),
+        )
+        for i, days in enumerate([1, 3, 2])
+    ]
+    monkeypatch.setattr(views, "LIST_LIMIT", 2)
+    login_as(client, "community_officer")
+    queue = {"queue": "all", "category": "interpreting"}
+    page = client.get(reverse("services:request_list"), queue).content.decode()
+    assert made[1].number in page and made[2].number in page  # received earliest: due first
+    assert made[0].number not in page and 'id="request-more"' in page
+    assert "format=xlsx" in page and "category=interpreting" in page  # the link keeps the queue
+    rows = exported(client.get(reverse("services:request_export"), queue))
+    assert [r[0] for r in rows[2:]] == [made[1].number, made[2].number, made[0].number]
+
+
+@pytest.mark.django_db
+def test_dispute_list_export_keeps_the_filters_and_the_scope(client):
+    officer = community_officer(1)
+    rental = dispute(officer, COMMUNITIES[0], place="=1+1 号院")
+    wages = dispute(officer, COMMUNITIES[0], kind="wages", found_on=date(2026, 4, 2))
+    neighbour = dispute(community_officer(2), COMMUNITIES[1])
+    client.force_login(officer)
+    url = reverse("disputes:dispute_export")
+    rows = both_formats(client, url, {"kind": "rental"})
+    numbers = [r[0] for r in rows[2:]]
+    assert numbers == [rental.number]  # the filter, and nothing of the next community
+    assert rows[1][:4] == ["编号", "纠纷类别", "来源", "所属单位"]
+    [row] = rows[2:]
+    assert row[1] == "房屋租赁纠纷" and row[3] == unit(COMMUNITIES[0]).name
+    assert row[5] == "'=1+1 号院" and row[7] == "2026-03-10"
+    everything = exported(client.get(url, {"format": "csv"}))
+    assert {r[0] for r in everything[2:]} == {rental.number, wages.number}
+    assert neighbour.number not in {r[0] for r in everything[2:]}
+    assert not any("马某" in cell for row in everything for cell in row)  # no party named
+    events = AuditEvent.objects.filter(action="export", object_type="disputes.dispute")
+    assert events.count() == 3  # each file, with the filters it was made with
+    assert events.filter(detail__contains="kind=rental").count() == 2
+
+
+@pytest.mark.django_db
+def test_task_export_has_a_row_per_assignment_the_user_may_see(client):
+    office = User.objects.get(username="district_officer")
+    police, liaison = district_police()
+    task = coordination.task_create(
+        actor=office,
+        title="出租房屋安全专项排查",
+        description="逐户排查并报送台账。",
+        due_date=timezone.localdate() + timedelta(days=10),
+        assignees=[
+            coordination.Assignee(department=police),
+            coordination.Assignee(unit=unit(STREET)),
+        ],
+    )
+    url = reverse("coordination:task_export")
+    login_as(client, "district_officer")
+    rows = both_formats(client, url, {"q": task.number})
+    assert [r[0] for r in rows[2:]] == [task.number, task.number]
+    assert {r[7] for r in rows[2:]} == {police.name, unit(STREET).name}
+    assert all(r[9] == "已交办" and r[10] == "否" for r in rows[2:])
+    client.force_login(liaison)  # the police see their own assignment, not the street's
+    rows = exported(client.get(url, {"q": task.number, "format": "csv"}))
+    assert [r[7] for r in rows[2:]] == [police.name]
