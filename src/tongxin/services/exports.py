@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from tongxin.core import crypto
 from tongxin.exchange.lists import ListExport, labels, local_time, yes_no
 from tongxin.geo.models import Unit
 from tongxin.registry.models import mask_phone
@@ -47,6 +48,7 @@ def request_rows(requests) -> Iterator[list[object]]:
     """Each request as exported cells, in the order of the queryset, read in chunks."""
     channels, statuses = labels(Channel), labels(Status)
     green = labels(GreenChannel) | {"": ""}
+    cipher = crypto.FieldCrypto.current()  # bound once, not per row
     unit_names: dict[str, str] = {}
     now = timezone.now()
     item: ServiceRequest
@@ -63,7 +65,7 @@ def request_rows(requests) -> Iterator[list[object]]:
             item.category.name,
             channels.get(item.channel, item.channel),
             item.requester_name,
-            mask_phone(item.requester_phone),
+            mask_phone(cipher.decrypt(item.requester_phone_enc)),
             item.language,
             yes_no(item.interpreter_needed),
             green.get(item.green_channel, ""),

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from tongxin.accounts.roles import Cap
+from tongxin.core import crypto
 
 
 class Channel(models.TextChoices):
@@ -67,7 +68,9 @@ class ServiceRequest(models.Model):
         "registry.Person", on_delete=models.PROTECT, null=True, blank=True, related_name="requests"
     )
     requester_name = models.CharField(_("诉求人"), max_length=300)
-    requester_phone = models.CharField(_("联系电话"), max_length=30, blank=True)
+    # Encrypted at rest (crypto.encrypt); shown masked, in full only to those who handle the
+    # request and with an audit event (services.views.request_detail).
+    requester_phone_enc = models.TextField(editable=False, blank=True)
     language = models.CharField(_("使用语言"), max_length=30, blank=True)
     interpreter_needed = models.BooleanField(_("需要翻译"), default=False)
     description = models.TextField(_("诉求内容"))
@@ -117,6 +120,10 @@ class ServiceRequest(models.Model):
     @property
     def overdue(self) -> bool:
         return self.status in OPEN_STATUSES and self.due_at < timezone.now()
+
+    @property
+    def requester_phone(self) -> str:
+        return crypto.decrypt(self.requester_phone_enc) if self.requester_phone_enc else ""
 
 
 class RequestEvent(models.Model):

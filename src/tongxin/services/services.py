@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy
 from tongxin.accounts.models import Department, User
 from tongxin.accounts.roles import Role
 from tongxin.audit.services import Action, audit_record
+from tongxin.core import crypto
 
 from .models import (
     AssistanceStatus,
@@ -123,7 +124,7 @@ def request_receive(
         category=category,
         person=person,
         requester_name=requester_name or (person.name if person else ""),
-        requester_phone=requester_phone,
+        requester_phone_enc=crypto.encrypt(requester_phone.strip()),
         language=language,
         interpreter_needed=interpreter_needed,
         description=description,

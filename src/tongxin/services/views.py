@@ -15,8 +15,9 @@ from django.views.decorators.http import require_POST
 from tongxin.accounts.decorators import capability_required
 from tongxin.accounts.roles import Cap
 from tongxin.accounts.scoping import get_scoped_or_404, scoped, visible_departments
+from tongxin.audit.services import Action, audit_record
 from tongxin.exchange.lists import export_query, export_response
-from tongxin.registry.models import Person
+from tongxin.registry.models import Person, mask_phone
 from tongxin.registry.services import find_by_document
 
 from . import selectors, services
@@ -121,11 +122,28 @@ def request_detail(request, pk: int):
     actions = [
         (a, services.TRANSITIONS[a].label) for a in services.allowed_actions(item, request.user)
     ]
+    # The phone in full only for those who handle the request, on asking, and audited: the
+    # page itself names the requester and what they asked, so each view is a read.
+    handles = request.user.can(Cap.REQUEST_HANDLE) or request.user.department_id in {
+        item.department_id,
+        *helpers_now,
+    } - {None}
+    full_phone = handles and request.GET.get("phone") == "1" and bool(item.requester_phone_enc)
+    audit_record(
+        action=Action.READ,
+        request=request,
+        obj=item,
+        purpose=_("联系诉求人") if full_phone else _("办理诉求"),
+        detail={"phone": full_phone},
+    )
+    phone = item.requester_phone
     return render(
         request,
         "services/request_detail.html",
         {
             "item": item,
+            "phone": phone if full_phone else mask_phone(phone),
+            "can_show_phone": handles and bool(phone) and not full_phone,
             "events": item.events.select_related("actor", "department"),
             "actions": actions,
             "form": form,
@@ -187,8 +205,6 @@ def attachment_download(request, pk: int, attachment: int):
     found = item.attachments.filter(pk=attachment).first()
     if found is None:
         raise Http404
-    from tongxin.audit.services import Action, audit_record
-
     audit_record(action=Action.READ, request=request, obj=found, purpose=_("查看诉求附件"))
     return FileResponse(found.file.open("rb"), as_attachment=True, filename=found.name)
 
