@@ -254,7 +254,11 @@ SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
 
 # Periodic jobs of the domain apps, run every round of `tongxin scheduler` beside the
 # services app's own (each idempotent; dotted paths of callables returning a log line).
+# Days an import's file and its report of rejected rows are kept after the job ends
+# (exchange.retention); 0 keeps them until deleted by hand.
+IMPORT_RETENTION_DAYS = env_int("TONGXIN_IMPORT_RETENTION_DAYS", 30)
 PERIODIC_JOBS = [
+    "tongxin.exchange.jobs.import_retention_job",
     "tongxin.disputes.jobs.screening_reminder_job",
     "tongxin.coordination.jobs.coordination_alert_job",
     "tongxin.reports.jobs.refresh_counts_job",

@@ -59,6 +59,9 @@ class ImportJob(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # The uploaded file and the report of rejected rows hold personal data in clear; they are
+    # deleted after the retention period (exchange.retention), the job and its counts kept.
+    files_deleted_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]

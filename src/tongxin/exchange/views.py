@@ -168,7 +168,7 @@ def import_cancel(request, pk: int):
 def import_resume(request, pk: int):
     """Start an interrupted or failed job again; committed batches are skipped."""
     job = _job(request, pk)
-    if job.status in (JobStatus.FAILED, JobStatus.RUNNING):
+    if job.status in (JobStatus.FAILED, JobStatus.RUNNING) and not job.files_deleted_at:
         ImportJob.objects.filter(pk=job.pk).update(status=JobStatus.PENDING, cancel_requested=False)
         transaction.on_commit(lambda: run_import_job.enqueue(job.pk))
     return redirect("exchange:import_progress", pk=job.pk)
@@ -177,7 +177,7 @@ def import_resume(request, pk: int):
 @capability_required(Cap.PERSON_IMPORT)
 def import_report(request, pk: int):
     job = _job(request, pk)
-    if not job.error_report or not Path(job.error_report).is_file():
+    if not job.error_report or job.files_deleted_at or not Path(job.error_report).is_file():
         raise Http404
     audit_record(
         action=Action.EXPORT,
