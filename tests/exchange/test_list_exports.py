@@ -85,14 +85,29 @@ def test_request_list_export_is_the_queue_in_scope_masked_and_audited(client):
     by_number = {r[0]: r for r in rows[2:]}
     assert by_number[plain.number][4] == "139****5678"
     assert by_number[urgent.number][3].startswith("'=HYPERLINK")  # never a live formula
-    assert by_number[urgent.number][7] == "老年人" and by_number[plain.number][8] == "已登记"
+    # Whether green channel, never why (残疾人, 孕产妇 are health data).
+    assert by_number[urgent.number][7] == "是" and by_number[plain.number][8] == "已登记"
+    assert not any("老年人" in cell for row in rows for cell in row)
     assert not any("13912345678" in cell for row in rows for cell in row)
     events = AuditEvent.objects.filter(action="export", object_type="services.servicerequest")
     assert events.count() == 2 and events.first().purpose == "月度通报"
 
-    # Another queue exports that queue only: nothing of the officer's is overdue yet.
+    # Another queue exports that queue only.
+    late = services.request_receive(
+        actor=officer,
+        category=Category.objects.create(code="urgent", name="紧急救助", due_hours=24),
+        channel="window",
+        description="临时救助",
+        requester_name="阿依古丽",
+        received_at=timezone.now() - timedelta(days=3),
+    )
     overdue = exported(client.get(url, {"queue": "overdue", "format": "csv"}))
+    assert late.number in [r[0] for r in overdue[2:]]
     assert plain.number not in [r[0] for r in overdue[2:]]
+    assert [r[13] for r in overdue[2:] if r[0] == late.number] == ["是"]
+    assert client.get(url, {"queue": "all"})["Content-Disposition"].startswith(
+        'attachment; filename="requests-'
+    )
     assert client.get(url, {"format": "pdf"}).status_code == 400
     login_as(client, "grid_worker_a")  # may read requests, not export lists
     assert client.get(url).status_code == 403
@@ -123,6 +138,90 @@ def test_request_page_shows_the_nearest_deadlines_and_offers_all_in_the_export(c
     assert "format=xlsx" in page and "category=interpreting" in page  # the link keeps the queue
     rows = exported(client.get(reverse("services:request_export"), queue))
     assert [r[0] for r in rows[2:]] == [made[1].number, made[2].number, made[0].number]
+
+
+@pytest.mark.django_db
+def test_finished_requests_follow_the_open_ones_newest_first(client):
+    officer = User.objects.get(username="community_officer")
+    category = Category.objects.create(code="interpreting", name="翻译服务", due_hours=48)
+    now = timezone.now()
+
+    def receive(days_ago: int):
+        return services.request_receive(
+            actor=officer,
+            category=category,
+            channel="window",
+            description="翻译",
+            requester_name="马明",
+            received_at=now - timedelta(days=days_ago),
+        )
+
+    ancient, older, recent, still_open = receive(700), receive(300), receive(10), receive(1)
+    for item in (ancient, older, recent):
+        services.request_act(actor=officer, request=item, action="reject", note="不属于受理范围")
+    login_as(client, "community_officer")
+    rows = exported(
+        client.get(reverse("services:request_export"), {"queue": "all", "category": "interpreting"})
+    )
+    assert [r[0] for r in rows[2:]] == [
+        still_open.number,
+        recent.number,
+        older.number,
+        ancient.number,
+    ]
+
+
+@pytest.mark.django_db
+def test_a_department_exports_only_what_was_referred_to_it(client):
+    officer = User.objects.get(username="street_officer")
+    liaison = User.objects.get(username="police_liaison")
+    category = Category.objects.get(code="residence")
+    referred, kept = (
+        services.request_receive(
+            actor=officer,
+            category=category,
+            channel="window",
+            description="办理居住证",
+            requester_name=name,
+        )
+        for name in ("马明", "古丽")
+    )
+    services.request_act(actor=officer, request=referred, action="accept")
+    services.request_act(
+        actor=officer, request=referred, action="refer", department=liaison.department
+    )
+    login_as(client, "police_liaison")
+    rows = exported(client.get(reverse("services:request_export"), {"queue": "all"}))
+    numbers = {r[0] for r in rows[2:]}
+    assert referred.number in numbers and kept.number not in numbers
+    assert all(r[9] == liaison.department.name for r in rows[2:])
+
+
+@pytest.mark.django_db
+def test_the_request_export_reads_unit_names_once_not_per_row(
+    client, django_assert_max_num_queries
+):
+    from tongxin.registry.models import Person
+
+    officer = User.objects.get(username="city_admin")
+    category = Category.objects.create(code="interpreting", name="翻译服务", due_hours=48)
+    one_per_unit = {p.unit_path: p for p in Person.objects.filter(merged_into__isnull=True)}
+    persons = list(one_per_unit.values()) * 3
+    for person in persons:
+        services.request_receive(
+            actor=officer, category=category, channel="window", description="翻译", person=person
+        )
+    login_as(client, "city_admin")
+    url = reverse("services:request_export")
+    # Login, session and the audit event's chain take 15 queries; then one for the unit
+    # names and one for the rows, however many units.
+    with django_assert_max_num_queries(17):
+        rows = exported(client.get(url, {"queue": "all", "category": "interpreting"}))
+    from tongxin.geo.models import Unit
+
+    names = dict(Unit.objects.values_list("path", "name"))
+    assert sorted(r[10] for r in rows[2:]) == sorted(names[p.unit_path] for p in persons)
+    assert len(one_per_unit) >= 4  # the demo's grids: a query per unit would break the bound
 
 
 @pytest.mark.django_db
@@ -172,3 +271,5 @@ def test_task_export_has_a_row_per_assignment_the_user_may_see(client):
     client.force_login(liaison)  # the police see their own assignment, not the street's
     rows = exported(client.get(url, {"q": task.number, "format": "csv"}))
     assert [r[7] for r in rows[2:]] == [police.name]
+    events = AuditEvent.objects.filter(action="export", object_type="coordination.supervisiontask")
+    assert events.count() == 3 and events.filter(actor_username=liaison.username).count() == 1

@@ -349,7 +349,8 @@ def test_formula_cells_are_neutralised():
 
     assert neutralise("=HYPERLINK(1)") == "'=HYPERLINK(1)"
     assert neutralise("+1") == "'+1" and neutralise("@a") == "'@a" and neutralise("-2") == "'-2"
-    assert neutralise("马明") == "马明"
+    assert neutralise("\t=1") == "'\t=1" and neutralise("\r=1") == "'\r=1"
+    assert neutralise("马明") == "马明" and neutralise("1+1") == "1+1"
 
 
 @pytest.mark.django_db

@@ -31,7 +31,7 @@ XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 def neutralised(rows: Iterable[Sequence[object]]) -> Iterator[list[object]]:
     """Rows with every text cell neutralised (free text typed by users may start with '=')."""
     for row in rows:
-        yield [neutralise(v) if isinstance(v, str) else v for v in row]
+        yield [neutralise(str(v)) if isinstance(v, str | Promise) else v for v in row]
 
 
 def labels(choices) -> dict[str, str]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
+from django.db.models import Case, F, IntegerField, Q, QuerySet, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -26,8 +26,7 @@ QUEUES = {
 def request_list_for(user, params) -> QuerySet[ServiceRequest]:
     """The requests a user may see in a queue (`queue`: mine, open — the default —, due_soon,
     overdue, all), narrowed (never widened) by the dashboards' links: `category`,
-    `department` (codes) and `unit` (that unit and below). Green channel first, then the
-    nearest deadline."""
+    `department` (codes) and `unit` (that unit and below)."""
     queue = params.get("queue") or "open"
     requests = scoped(user, ServiceRequest.objects.select_related("category", "department"))
     now = timezone.now()
@@ -51,7 +50,17 @@ def request_list_for(user, params) -> QuerySet[ServiceRequest]:
     if params.get("unit"):
         unit = Unit.objects.filter(code=params["unit"]).first()
         requests = requests.filter(subtree_q(unit.path, "unit_path")) if unit else requests.none()
-    green_first = Case(
-        When(green_channel="", then=Value(1)), default=Value(0), output_field=IntegerField()
+    # Open requests first: green channel, then the nearest deadline; then the finished ones,
+    # newest first (the "all" queue of the dashboards' links is mostly finished requests).
+    is_open = Q(status__in=OPEN)
+    return requests.order_by(
+        Case(When(is_open, then=Value(0)), default=Value(1), output_field=IntegerField()),
+        Case(
+            When(is_open & ~Q(green_channel=""), then=Value(0)),
+            default=Value(1),
+            output_field=IntegerField(),
+        ),
+        Case(When(is_open, then=F("due_at")), default=None).asc(nulls_last=True),
+        "-received_at",
+        "-pk",
     )
-    return requests.order_by(green_first, "due_at", "pk")
