@@ -401,6 +401,7 @@ ROUTES = [
         out_of_scope=GRID_WORKERS,
     ),
     Route("disputes:incident_list", DISPUTE_READERS),
+    Route("disputes:incident_export", DISPUTE_READERS & LIST_EXPORTERS),
     Route("disputes:incident_new", DISPUTE_WRITERS),
     Route(
         "disputes:incident_detail",
@@ -549,6 +550,7 @@ ROUTES = [
     Route("accounts:user_edit", {"sysadmin"}, args=("street_officer",)),
     Route("accounts:policy", {"secadmin"}),
     Route("audit:events", {"auditor"}),
+    Route("audit:export", {"auditor"}),
     Route("api:docs", ALL),
     Route("api:schema", ALL, api=True),
     Route("api:units", GEO_READERS, api=True),

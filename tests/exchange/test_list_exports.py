@@ -273,3 +273,50 @@ def test_task_export_has_a_row_per_assignment_the_user_may_see(client):
     assert [r[7] for r in rows[2:]] == [police.name]
     events = AuditEvent.objects.filter(action="export", object_type="coordination.supervisiontask")
     assert events.count() == 3 and events.filter(actor_username=liaison.username).count() == 1
+
+
+@pytest.mark.django_db
+def test_incident_export_is_scoped_and_keeps_no_free_text(client):
+    from tongxin.disputes import services as disputes
+
+    officer = community_officer(1)
+    incident = disputes.incident_report(
+        actor=officer,
+        unit=unit(COMMUNITIES[0]),
+        occurred_at=timezone.now() - timedelta(hours=3),
+        place="农贸市场",
+        summary="两摊主因摊位争执，马某受轻伤。",
+        severity="general",
+        people_involved=6,
+    )
+    client.force_login(officer)
+    rows = both_formats(client, reverse("disputes:incident_export"), {"status": "open"})
+    [row] = [r for r in rows[2:] if r[0] == incident.number]
+    assert row[1:4] == ["一般", unit(COMMUNITIES[0]).name, "农贸市场"] and row[5] == "6"
+    assert not any("马某" in cell for row in rows for cell in row)
+    client.force_login(community_officer(2))
+    rows = exported(client.get(reverse("disputes:incident_export"), {"format": "csv"}))
+    assert incident.number not in {r[0] for r in rows[2:]}
+
+
+@pytest.mark.django_db
+def test_the_auditor_exports_the_filtered_log_with_its_hashes(client):
+    from tongxin.audit.services import audit_record
+
+    for name in ("street_officer", "leader"):
+        audit_record(action="login", actor=User.objects.get(username=name), purpose="测试")
+    login_as(client, "auditor")
+    url = reverse("audit:export")
+    before = AuditEvent.objects.filter(action="export").count()
+    rows = exported(client.get(url, {"action": "login", "format": "csv"}))
+    assert rows[1][0] == "序号" and rows[1][-1] == "本事件哈希"
+    logins = AuditEvent.objects.filter(action="login").order_by("-seq")
+    assert [int(r[0]) for r in rows[2:]] == [e.seq for e in logins]
+    assert [r[-1] for r in rows[2:]] == [e.hash for e in logins]
+    assert len(rows) >= 4 and all(r[4] == "登录" for r in rows[2:])
+    assert rows[2][2] == "leader" and rows[3][2] == "street_officer" and rows[2][7] == "测试"
+    # The export is itself an event of the chain, and a bad filter is refused.
+    assert AuditEvent.objects.filter(action="export").count() == before + 1
+    assert client.get(url, {"date_from": "2026-13-45"}).status_code == 400
+    login_as(client, "city_admin")  # reads personal data, not the log
+    assert client.get(url).status_code == 403

@@ -460,3 +460,28 @@ def test_history_shows_a_change_the_mask_hides():
     )
     [entry] = [c for c in change_history(person) if c.reason == "电话更正"]
     assert entry.fields == [("手机号码", "139****5678", "139****5678（已更改）")]
+
+
+@pytest.mark.django_db
+def test_the_unmasked_export_asks_for_a_purpose_and_keeps_the_filters(client):
+    from openpyxl import load_workbook
+
+    person = _reg("买买提·艾力")
+    login_as(client, "community_officer")  # may export, but not full ID numbers
+    page = client.get(reverse("registry:person_list")).content.decode()
+    assert 'id="full-export"' not in page
+    login_as(client, "street_officer")
+    page = client.get(reverse("registry:person_list"), {"unit": GRID_A}).content.decode()
+    start = page.index('id="full-export"')
+    form = page[start : page.index("</details>", start)]
+    assert f'name="unit" value="{GRID_A}"' in form and 'name="unmasked" value="1"' in form
+    assert 'name="purpose" required' in form
+    response = client.get(
+        reverse("exchange:export_xlsx"), {"unit": GRID_A, "unmasked": "1", "purpose": "核对社保"}
+    )
+    book = load_workbook(io.BytesIO(b"".join(response.streaming_content)), read_only=True)
+    rows = list(book.active.iter_rows(values_only=True))
+    assert person.id_number in [r[4] for r in rows[2:]]
+    assert "含完整个人信息" in rows[0][0] and book.properties.keywords == "含完整个人信息"
+    event = AuditEvent.objects.filter(action="export", purpose="核对社保").get()
+    assert '"unmasked": true' in event.detail

@@ -2,11 +2,13 @@ from __future__ import annotations
 
 from django import forms
 from django.core.paginator import Paginator
+from django.http import HttpResponseBadRequest
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
 from tongxin.accounts.decorators import capability_required
 from tongxin.accounts.roles import Cap
+from tongxin.exchange.lists import export_query, export_response
 
 from .models import Action
 from .selectors import audit_events_for
@@ -48,5 +50,32 @@ def event_list(request):
     return render(
         request,
         "audit/event_list.html",
-        {"form": form, "page": page, "query": query.urlencode(), "verify": verify},
+        {
+            "form": form,
+            "page": page,
+            "query": query.urlencode(),
+            "verify": verify,
+            "export_query": export_query(request),
+        },
+    )
+
+
+@capability_required(Cap.AUDIT_READ)
+def event_export(request):
+    """The filtered log, every event, as Excel or CSV; the export is itself an event."""
+    from .exports import EVENTS, event_rows
+
+    form = AuditFilterForm(request.GET or None)
+    if request.GET and not form.is_valid():
+        return HttpResponseBadRequest(
+            " ".join(str(e) for errors in form.errors.values() for e in errors)
+        )
+    filters = form.cleaned_data if form.is_bound else {}
+    events = audit_events_for(request.user, **{k: v for k, v in filters.items() if v})
+    return export_response(
+        request,
+        EVENTS,
+        event_rows(events),
+        fmt=request.GET.get("format", "xlsx"),
+        purpose=request.GET.get("purpose", "").strip()[:200],
     )

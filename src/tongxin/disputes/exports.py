@@ -1,5 +1,6 @@
-"""The dispute list as an exported file (`exchange.lists`): the page's filters, every row.
-No party is named: the list is of cases."""
+"""The dispute and incident lists as exported files (`exchange.lists`): the page's filters,
+every row. No party is named and no free text (facts, summary) goes out: the lists are of
+cases."""
 
 from __future__ import annotations
 
@@ -9,7 +10,18 @@ from django.utils.translation import gettext_lazy as _
 
 from tongxin.exchange.lists import ListExport, labels, local_time
 
-from .models import Dispute, EthnicReview, Kind, Result, RiskLevel, Source, Status
+from .models import (
+    Dispute,
+    EthnicReview,
+    Incident,
+    IncidentStatus,
+    Kind,
+    Result,
+    RiskLevel,
+    Severity,
+    Source,
+    Status,
+)
 
 DISPUTES = ListExport(
     title=_("矛盾纠纷清单"),
@@ -54,4 +66,40 @@ def dispute_rows(disputes) -> Iterator[list[object]]:
             results.get(item.result, "") if item.result else "",
             local_time(item.concluded_at),
             ethnic.get(item.ethnic_review, ""),
+        ]
+
+
+INCIDENTS = ListExport(
+    title=_("突发事件清单"),
+    slug="incidents",
+    object_type="disputes.incident",
+    headers=[
+        _("编号"),
+        _("等级"),
+        _("发生单位"),
+        _("地点"),
+        _("发生时间"),
+        _("涉及人数"),
+        _("状态"),
+        _("上报时间"),
+        _("由纠纷升级"),
+    ],
+    widths=[16, 10, 18, 24, 16, 8, 8, 16, 16],
+)
+
+
+def incident_rows(incidents) -> Iterator[list[object]]:
+    severities, statuses = labels(Severity), labels(IncidentStatus)
+    item: Incident
+    for item in incidents.iterator(chunk_size=2000):
+        yield [
+            item.number,
+            severities.get(item.severity, item.severity),
+            item.unit.name,
+            item.place,
+            local_time(item.occurred_at),
+            item.people_involved,
+            statuses.get(item.status, item.status),
+            local_time(item.reported_at),
+            item.dispute.number if item.dispute else "",
         ]

@@ -19,6 +19,7 @@ from .models import (
     Dispute,
     EthnicReview,
     Incident,
+    IncidentStatus,
     Kind,
     ScreeningReport,
     ScreeningRule,
@@ -144,6 +145,14 @@ def dispute_list_for(user, params) -> QuerySet[Dispute]:
     if q:
         disputes = disputes.filter(Q(number__icontains=q) | Q(place__icontains=q))
     return disputes
+
+
+def incident_list_for(user, params) -> QuerySet[Incident]:
+    """The incidents a user may see, newest first; `status` narrows."""
+    incidents = scoped(user, Incident.objects.select_related("unit", "dispute"))
+    if params.get("status") in IncidentStatus.values:
+        incidents = incidents.filter(status=params["status"])
+    return incidents
 
 
 def report_list_for(user, params) -> QuerySet[ScreeningReport]:

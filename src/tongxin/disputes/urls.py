@@ -16,6 +16,7 @@ urlpatterns = [
     path("screening/rule/", views.screening_rule, name="screening_rule"),
     path("screening/<int:pk>/", views.screening_detail, name="screening_detail"),
     path("incidents/", views.incident_list, name="incident_list"),
+    path("incidents/export/", views.incident_export, name="incident_export"),
     path("incidents/new/", views.incident_new, name="incident_new"),
     path("incidents/<int:pk>/", views.incident_detail, name="incident_detail"),
     path("statistics/", views.statistics, name="statistics"),

@@ -40,7 +40,6 @@ from .models import (
     EthnicReview,
     FollowUpHonoured,
     Incident,
-    IncidentStatus,
     Kind,
     PartyRole,
     Result,
@@ -484,14 +483,31 @@ def dispute_document(request, pk: int, document: int):
 
 @capability_required(Cap.DISPUTE_READ)
 def incident_list(request):
-    incidents = scoped(request.user, Incident.objects.select_related("unit", "dispute"))
-    if request.GET.get("status") in IncidentStatus.values:
-        incidents = incidents.filter(status=request.GET["status"])
+    incidents = selectors.incident_list_for(request.user, request.GET)
     page = Paginator(incidents, 50).get_page(request.GET.get("page"))
     return render(
         request,
         "disputes/incident_list.html",
-        {"page": page, "can_write": request.user.can(Cap.DISPUTE_WRITE)},
+        {
+            "page": page,
+            "can_write": request.user.can(Cap.DISPUTE_WRITE),
+            "can_export": request.user.can(Cap.LIST_EXPORT),
+            "export_query": export_query(request),
+        },
+    )
+
+
+@capability_required(Cap.DISPUTE_READ, Cap.LIST_EXPORT)
+def incident_export(request):
+    """The incidents on the page, every row of them, as Excel or CSV."""
+    from .exports import INCIDENTS, incident_rows
+
+    return export_response(
+        request,
+        INCIDENTS,
+        incident_rows(selectors.incident_list_for(request.user, request.GET)),
+        fmt=request.GET.get("format", "xlsx"),
+        purpose=request.GET.get("purpose", "").strip()[:200],
     )
 
 

@@ -91,6 +91,15 @@ def person_list(request):
             "next_after": next_after,
             "query": query.urlencode(),
             "can_export": request.user.can(Cap.PERSON_EXPORT),
+            # The unmasked export asks for its purpose; the filters ride along as fields.
+            "can_export_full": request.user.can(Cap.PERSON_EXPORT)
+            and request.user.can(Cap.PERSON_FULL_ID),
+            "export_fields": [
+                (k, v)
+                for k, values in query.lists()
+                if k not in ("unmasked", "purpose")
+                for v in values
+            ],
             "can_write": request.user.can(Cap.PERSON_WRITE),
             "can_break_glass": request.user.can(Cap.BREAK_GLASS),
         },
