@@ -453,6 +453,7 @@ ROUTES = [
     ),
     Route("coordination:criteria", COORD_MANAGERS),
     Route("coordination:inspection_list", COORD_READERS),
+    Route("coordination:inspection_export", COORD_READERS & LIST_EXPORTERS),
     Route("coordination:inspection_new", INSPECTORS),
     Route(
         "coordination:inspection_detail",

@@ -308,3 +308,47 @@ def test_a_case_passed_at_a_reinspection_the_next_year_counts_as_closed_in_its_y
         )
         == []
     )
+
+
+@pytest.mark.django_db
+def test_the_inspection_list_exports_with_its_filters_and_failed_counts(client):
+    import csv
+    import io
+
+    office, liaison, school = setup_window()
+    catering = ChecklistTemplate.objects.get(code="catering")
+    _, answers = results(catering, fail=(0, 1))
+    day = timezone.localdate() - timedelta(days=40)
+    late = services.inspection_record(
+        actor=office,
+        window_unit=school,
+        template=catering,
+        inspected_on=day,
+        inspectors="李某、赵某",
+        results=answers,
+        rectification_due=day + timedelta(days=10),
+    )
+    _, passing = results(catering)
+    fine = services.inspection_record(
+        actor=office,
+        window_unit=school,
+        template=catering,
+        inspected_on=day + timedelta(days=1),
+        inspectors="李某",
+        results=passing,
+    )
+    login_as(client, "district_officer")
+    url = reverse("coordination:inspection_export")
+
+    def rows(params):
+        response = client.get(url, {**params, "format": "csv"})
+        text = b"".join(response.streaming_content).decode("utf-8-sig")
+        return {r[0]: r for r in list(csv.reader(io.StringIO(text)))[2:]}
+
+    everything = rows({})
+    assert everything[late.number][1:3] == ["西大街小学", "学校"]
+    assert (everything[late.number][8], everything[late.number][10]) == ("2", "是")
+    assert (everything[fine.number][8], everything[fine.number][10]) == ("0", "否")
+    assert set(rows({"overdue": "1"})) == {late.number}
+    client.force_login(liaison)  # the education department sees its own window units
+    assert late.number in rows({})

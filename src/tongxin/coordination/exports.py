@@ -1,16 +1,27 @@
-"""The task list as an exported file (`exchange.lists`): one row for each assignment the
-user may see (a task without one gets a row of its own), the page's filters, every task."""
+"""The task and inspection lists as exported files (`exchange.lists`), with the pages'
+filters: one row for each task assignment the user may see (a task without one gets a row of
+its own); one row for each inspection round, with how many items failed."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from itertools import islice
 
+from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy as _
 
 from tongxin.exchange.lists import ListExport, labels, local_time, yes_no
 
-from .models import AssignmentStatus, SupervisionTask, TaskKind, TaskStatus
+from .models import (
+    AssignmentStatus,
+    FindingResult,
+    Inspection,
+    InspectionStatus,
+    SupervisionTask,
+    TaskKind,
+    TaskStatus,
+    WindowKind,
+)
 from .selectors import assignments_for
 
 TASKS = ListExport(
@@ -69,3 +80,46 @@ def task_rows(user, tasks) -> Iterator[list[object]]:
                     local_time(a.submitted_at),
                     local_time(a.completed_at),
                 ]
+
+
+INSPECTIONS = ListExport(
+    title=_("监督检查清单"),
+    slug="inspections",
+    object_type="coordination.inspection",
+    headers=[
+        _("编号"),
+        _("窗口单位"),
+        _("类别"),
+        _("检查表"),
+        _("轮次"),
+        _("检查日期"),
+        _("检查人员"),
+        _("状态"),
+        _("不符合项"),
+        _("整改期限"),
+        _("是否超期"),
+    ],
+    widths=[16, 24, 10, 20, 6, 11, 20, 10, 8, 11, 8],
+)
+
+
+def inspection_rows(inspections) -> Iterator[list[object]]:
+    kinds, statuses = labels(WindowKind), labels(InspectionStatus)
+    counted = inspections.annotate(
+        failed=Count("findings", filter=Q(findings__result=FindingResult.FAIL))
+    ).order_by("-inspected_on", "-pk")
+    item: Inspection
+    for item in counted.iterator(chunk_size=2000):
+        yield [
+            item.number,
+            item.window_unit.name,
+            kinds.get(item.window_unit.kind, item.window_unit.kind),
+            item.template.name,
+            item.round,
+            item.inspected_on.isoformat(),
+            item.inspectors,
+            statuses.get(item.status, item.status),
+            item.failed,  # type: ignore[attr-defined]
+            item.rectification_due.isoformat() if item.rectification_due else "",
+            yes_no(item.overdue),
+        ]

@@ -16,6 +16,7 @@ urlpatterns = [
     path("assessments/<int:pk>/", views.assessment_detail, name="assessment_detail"),
     path("assessments/criteria/", views.criteria, name="criteria"),
     path("inspections/", views.inspection_list, name="inspection_list"),
+    path("inspections/export/", views.inspection_export, name="inspection_export"),
     path("inspections/new/", views.inspection_new, name="inspection_new"),
     path("inspections/<int:pk>/", views.inspection_detail, name="inspection_detail"),
     path("inspections/windows/", views.window_list, name="window_list"),

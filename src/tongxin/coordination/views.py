@@ -445,7 +445,23 @@ def inspection_list(request):
             "kinds": WindowKind.choices,
             "statuses": InspectionStatus.choices,
             "can_inspect": request.user.can(Cap.INSPECTION_MANAGE),
+            "can_export": request.user.can(Cap.LIST_EXPORT),
+            "export_query": export_query(request),
         },
+    )
+
+
+@capability_required(Cap.COORDINATION_READ, Cap.LIST_EXPORT)
+def inspection_export(request):
+    """The inspections on the page (its filters), every round, as Excel or CSV."""
+    from .exports import INSPECTIONS, inspection_rows
+
+    return export_response(
+        request,
+        INSPECTIONS,
+        inspection_rows(selectors.inspection_list_for(request.user, request.GET)),
+        fmt=request.GET.get("format", "xlsx"),
+        purpose=request.GET.get("purpose", "").strip()[:200],
     )
 
 
