@@ -310,6 +310,7 @@ def test_the_auditor_exports_the_filtered_log_with_its_hashes(client):
     before = AuditEvent.objects.filter(action="export").count()
     rows = exported(client.get(url, {"action": "login", "format": "csv"}))
     assert rows[1][0] == "序号" and rows[1][-1] == "本事件哈希"
+    assert "含完整个人信息" in rows[0][0]  # details may hold what someone searched for
     logins = AuditEvent.objects.filter(action="login").order_by("-seq")
     assert [int(r[0]) for r in rows[2:]] == [e.seq for e in logins]
     assert [r[-1] for r in rows[2:]] == [e.hash for e in logins]

@@ -62,7 +62,8 @@ def test_the_page_masks_the_phone_and_shows_it_in_full_on_asking_audited(client)
 
 def test_the_migration_encrypts_the_phones_already_stored_and_back(tmp_path):
     """On a database of its own: back to the plain column, a request stored the old way,
-    then forward — the phone is encrypted, none lost; and back again restores it."""
+    then forward — refused under another data key than the registry's, then, with the
+    right one, the phone is encrypted, none lost; and back again restores it."""
     env = {
         **os.environ,
         "TONGXIN_VAR_DIR": str(tmp_path / "var"),
@@ -92,6 +93,15 @@ def test_the_migration_encrypts_the_phones_already_stored_and_back(tmp_path):
                 requester_phone=phone, description="办理居住证", received_at=timezone.now(),
                 due_at=timezone.now(), received_by_id=user.pk, unit_path="41",
             )
+        from tongxin.core.keycheck import current_fingerprint
+        from tongxin.core.models import KeyCheck
+        KeyCheck.objects.update_or_create(pk=1, defaults={"fingerprint": "0" * 64})
+        try:  # another data key than the registry's: refused, nothing changed
+            call_command("migrate", "services", verbosity=0)
+        except RuntimeError as exc:
+            print("refused" if "密钥不一致" in str(exc) else exc)
+        print(old.objects.get(number="SQ1").requester_phone)
+        KeyCheck.objects.filter(pk=1).update(fingerprint=current_fingerprint())
         call_command("migrate", "services", verbosity=0)
         from tongxin.services.models import ServiceRequest
         by_number = {r.number: r for r in ServiceRequest.objects.all()}
@@ -105,4 +115,26 @@ def test_the_migration_encrypts_the_phones_already_stored_and_back(tmp_path):
         [sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=300
     )
     assert out.returncode == 0, out.stderr[-2000:]
-    assert out.stdout.split("\n")[:3] == ["13912345678 False", "''", "13912345678"]
+    assert out.stdout.split("\n")[:5] == [
+        "refused",
+        "13912345678",
+        "13912345678 False",
+        "''",
+        "13912345678",
+    ]
+
+
+@pytest.mark.django_db
+def test_a_colleague_who_did_not_receive_the_request_sees_the_phone_masked(client):
+    from tongxin.accounts.roles import Role
+
+    from ..disputes.helpers import account
+
+    item = receive(User.objects.get(username="community_officer"))
+    colleague = account("community_b", "410104001001", Role.COMMUNITY_OFFICER)
+    client.force_login(colleague)
+    url = reverse("services:request_detail", args=[item.pk])
+    page = client.get(url, {"phone": "1"}).content.decode()
+    assert "139****5678" in page and PHONE not in page and 'id="show-phone"' not in page
+    login_as(client, "street_officer")  # may see full personal data in the street
+    assert PHONE in client.get(url, {"phone": "1"}).content.decode()

@@ -36,6 +36,11 @@ def test_intake_returns_id_status_and_due_date(client):
     assert AuditEvent.objects.filter(
         object_type="services.servicerequest", object_id=str(body["id"]), action="create"
     ).exists()
+    detail = client.get(reverse("api:requests-detail", args=[body["id"]]), {"purpose": "回访"})
+    assert detail.status_code == 200 and "requester_phone" not in detail.json()
+    assert AuditEvent.objects.filter(
+        object_id=str(body["id"]), action="read", purpose="回访"
+    ).exists()  # reading the request is a read of personal data
 
 
 @pytest.mark.django_db

@@ -196,3 +196,21 @@ def test_scheduler_round_supervises_and_is_idempotent(capsys):
     call_command("scheduler", "--once")
     assert SupervisionNotice.objects.filter(request=request).count() == 1
     assert "督办单 1 份" in capsys.readouterr().out
+
+
+def failing_job() -> str:
+    raise OSError("disk unreadable")
+
+
+@pytest.mark.django_db
+def test_a_failing_periodic_job_is_logged_and_the_others_still_run(settings, capsys, caplog):
+    from django.core.management import call_command
+
+    settings.PERIODIC_JOBS = [
+        "tests.services.test_workflow.failing_job",
+        "tongxin.exchange.jobs.import_retention_job",
+    ]
+    call_command("scheduler", "--once")
+    out = capsys.readouterr().out
+    assert "failing_job 出错（见日志）" in out and "导入文件到期删除 0 个任务" in out
+    assert "disk unreadable" in caplog.text

@@ -11,6 +11,7 @@ from rest_framework.response import Response
 
 from tongxin.accounts.roles import Cap
 from tongxin.accounts.scoping import get_scoped_or_404, scoped, visible_departments
+from tongxin.audit.services import Action, audit_record
 from tongxin.registry.models import Person
 from tongxin.services import services
 from tongxin.services.models import Category, Channel, GreenChannel, ServiceRequest
@@ -127,6 +128,17 @@ class RequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         return get_scoped_or_404(
             self.request.user, ServiceRequest.objects.all(), pk=self.kwargs["pk"]
         )
+
+    def retrieve(self, request, *args, **kwargs):
+        """A read of personal data (the requester, what they asked), audited as on the page."""
+        item = self.get_object()
+        audit_record(
+            action=Action.READ,
+            request=request,
+            obj=item,
+            purpose=request.query_params.get("purpose", "") or "API 查看",
+        )
+        return Response(self.get_serializer(item).data)
 
     def create(self, request):
         if not request.user.can(Cap.REQUEST_HANDLE):

@@ -1,5 +1,8 @@
 """The audit log as an exported file (`exchange.lists`), for the auditor's reviews: the
-page's filters, every event, with both hashes so the chain can be checked outside."""
+page's filters, every event, with its hash and the previous one's, to match an event in the
+file to the chain (`tongxin audit_verify` checks the chain itself: times here are local and
+to the second, codes shown by their names, so the hashes cannot be recomputed from the file).
+Not masked: an event's detail may hold what a user searched for, an ID number among them."""
 
 from __future__ import annotations
 
@@ -32,6 +35,7 @@ EVENTS = ListExport(
         _("本事件哈希"),
     ],
     widths=[10, 20, 16, 16, 12, 24, 12, 24, 8, 16, 40, 66, 66],
+    masked=False,
 )
 
 

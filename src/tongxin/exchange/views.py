@@ -168,8 +168,14 @@ def import_cancel(request, pk: int):
 def import_resume(request, pk: int):
     """Start an interrupted or failed job again; committed batches are skipped."""
     job = _job(request, pk)
-    if job.status in (JobStatus.FAILED, JobStatus.RUNNING) and not job.files_deleted_at:
-        ImportJob.objects.filter(pk=job.pk).update(status=JobStatus.PENDING, cancel_requested=False)
+    # Conditional, like the retention purge's claim: of a resume and a purge at the same
+    # moment only one takes the job.
+    resumed = ImportJob.objects.filter(
+        pk=job.pk,
+        status__in=[JobStatus.FAILED, JobStatus.RUNNING],
+        files_deleted_at__isnull=True,
+    ).update(status=JobStatus.PENDING, cancel_requested=False)
+    if resumed:
         transaction.on_commit(lambda: run_import_job.enqueue(job.pk))
     return redirect("exchange:import_progress", pk=job.pk)
 

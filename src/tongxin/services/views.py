@@ -122,12 +122,14 @@ def request_detail(request, pk: int):
     actions = [
         (a, services.TRANSITIONS[a].label) for a in services.allowed_actions(item, request.user)
     ]
-    # The phone in full only for those who handle the request, on asking, and audited: the
-    # page itself names the requester and what they asked, so each view is a read.
-    handles = request.user.can(Cap.REQUEST_HANDLE) or request.user.department_id in {
-        item.department_id,
-        *helpers_now,
-    } - {None}
+    # The phone in full, on asking and audited, only to whoever received the request, the
+    # departments handling it, and those who may see full personal data (street and above);
+    # the page itself names the requester and what they asked, so each view is a read.
+    handles = (
+        item.received_by_id == request.user.pk
+        or request.user.can(Cap.PERSON_FULL_ID)
+        or request.user.department_id in {item.department_id, *helpers_now} - {None}
+    )
     full_phone = handles and request.GET.get("phone") == "1" and bool(item.requester_phone_enc)
     audit_record(
         action=Action.READ,

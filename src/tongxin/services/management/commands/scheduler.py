@@ -5,6 +5,7 @@ supervision of late requests every hour (idempotent within a week), the daily di
 
 from __future__ import annotations
 
+import logging
 import time
 
 from django.conf import settings
@@ -16,6 +17,19 @@ from django.utils.module_loading import import_string
 from tongxin.services.services import daily_digest, supervise
 
 DIGEST_HOUR = 8
+log = logging.getLogger(__name__)
+
+
+def _run(job: str) -> str:
+    """One app's job; its failure is logged and the others still run (a failing job must not
+    stop `serve`, which stops the web server with it)."""
+    try:
+        return import_string(job)()
+    except Exception:
+        log.exception("periodic job %s failed", job)
+        if not connection.in_atomic_block:
+            close_old_connections()  # a broken connection is not reused by the next job
+        return f"{job.rsplit('.', 1)[-1]} 出错（见日志）"
 
 
 class Command(BaseCommand):
@@ -36,7 +50,7 @@ class Command(BaseCommand):
             if now.hour >= DIGEST_HOUR and last_digest != now.date():
                 digests = daily_digest()
                 last_digest = now.date()
-            others = "".join(f"，{import_string(job)()}" for job in settings.PERIODIC_JOBS)
+            others = "".join(f"，{_run(job)}" for job in settings.PERIODIC_JOBS)
             self.stdout.write(
                 f"{now:%Y-%m-%d %H:%M} 督办单 {issued} 份，待办提醒 {digests} 条{others}。"
             )
