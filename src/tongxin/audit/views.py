@@ -76,6 +76,4 @@ def event_export(request):
         request,
         EVENTS,
         event_rows(events),
-        fmt=request.GET.get("format", "xlsx"),
-        purpose=request.GET.get("purpose", "").strip()[:200],
     )

@@ -123,8 +123,6 @@ def task_export(request):
         request,
         TASKS,
         task_rows(request.user, tasks),
-        fmt=request.GET.get("format", "xlsx"),
-        purpose=request.GET.get("purpose", "").strip()[:200],
     )
 
 
@@ -460,8 +458,6 @@ def inspection_export(request):
         request,
         INSPECTIONS,
         inspection_rows(selectors.inspection_list_for(request.user, request.GET)),
-        fmt=request.GET.get("format", "xlsx"),
-        purpose=request.GET.get("purpose", "").strip()[:200],
     )
 
 

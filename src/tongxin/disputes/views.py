@@ -235,8 +235,6 @@ def dispute_export(request):
         request,
         DISPUTES,
         dispute_rows(selectors.dispute_list_for(request.user, request.GET)),
-        fmt=request.GET.get("format", "xlsx"),
-        purpose=request.GET.get("purpose", "").strip()[:200],
     )
 
 
@@ -506,8 +504,6 @@ def incident_export(request):
         request,
         INCIDENTS,
         incident_rows(selectors.incident_list_for(request.user, request.GET)),
-        fmt=request.GET.get("format", "xlsx"),
-        purpose=request.GET.get("purpose", "").strip()[:200],
     )
 
 

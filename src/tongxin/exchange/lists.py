@@ -85,13 +85,17 @@ def export_response(
     spec: ListExport,
     rows: Iterable[Sequence[object]],
     *,
-    fmt: str,
-    purpose: str = "",
+    fmt: str | None = None,
+    purpose: str | None = None,
     detail: dict | None = None,
     rows_neutralised: bool = False,
 ) -> HttpResponseBase:
     """Audit the export, then the file: CSV streamed as it is read, XLSX spooled to disk
-    (the ZIP needs each sheet's size) and streamed from there."""
+    (the ZIP needs each sheet's size) and streamed from there. The format and the stated
+    purpose come from the query (`format`, `purpose`) unless given."""
+    fmt = request.GET.get("format", "xlsx") if fmt is None else fmt
+    if purpose is None:
+        purpose = request.GET.get("purpose", "").strip()[:200]
     if fmt not in FORMATS:
         return HttpResponseBadRequest(_("导出格式只能是 xlsx 或 csv。"))
     audit_record(

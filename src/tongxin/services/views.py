@@ -57,8 +57,6 @@ def request_export(request):
         request,
         REQUESTS,
         request_rows(requests),
-        fmt=request.GET.get("format", "xlsx"),
-        purpose=request.GET.get("purpose", "").strip()[:200],
     )
 
 
