@@ -278,6 +278,8 @@ ROUTES = [
         out_of_scope={"grid_worker_b"},
     ),
     Route("registry:merge", MERGERS, args=("person_a", "person_a2")),
+    Route("registry:housing_list", PERSON_READERS),
+    Route("registry:housing_export", PERSON_READERS & LIST_EXPORTERS),
     Route("registry:duplicates", MERGERS),
     Route("registry:duplicate_rules", MERGERS),
     Route("registry:break_glass", MERGERS),

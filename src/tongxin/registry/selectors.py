@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import connection, models
@@ -15,8 +15,8 @@ from tongxin.accounts.scoping import scoped, visible_units
 from tongxin.core import crypto
 from tongxin.core.validators import normalise_citizen_id
 
-from .codes import FACT_READER_ROLES, FACT_READERS_BY_DEPARTMENT
-from .models import DepartmentFact, HouseholdMember, Person, Stay
+from .codes import FACT_READER_ROLES, FACT_READERS_BY_DEPARTMENT, HousingKind
+from .models import DepartmentFact, HouseholdMember, Housing, Person, Stay
 from .search_keys import latin_key, spaced_chars
 
 AGE_BANDS = {
@@ -213,3 +213,39 @@ def facts_visible_to(user, person: Person) -> models.QuerySet[DepartmentFact]:
     kind = user.department.kind
     categories = [c for c, kinds in FACT_READERS_BY_DEPARTMENT.items() if kind in kinds]
     return person.facts.filter(category__in=categories).select_related("source_department")
+
+
+RENTAL_WINDOW_DAYS = 30  # "expiring": the rental ends within this many days
+
+
+def housing_list_for(user, params) -> models.QuerySet[Housing]:
+    """Housing in the user's scope (以房管人), newest first, with how many live there now.
+    Filters: `unit` (a unit code: that unit and below), `kind`, `q` (address or landlord),
+    `rental` (`expiring` within 30 days, `expired` — a rented home whose term has passed)."""
+    from tongxin.geo.models import Unit, subtree_q
+
+    housing = scoped(user, Housing.objects.select_related("grid"))
+    if params.get("unit"):
+        unit = Unit.objects.filter(code=params["unit"]).first()
+        housing = housing.filter(subtree_q(unit.path, "unit_path")) if unit else housing.none()
+    if params.get("kind") in HousingKind.values:
+        housing = housing.filter(kind=params["kind"])
+    q = (params.get("q") or "").strip()
+    if q:
+        housing = housing.filter(
+            models.Q(address__icontains=q) | models.Q(landlord_name__icontains=q)
+        )
+    today = timezone.localdate()
+    if params.get("rental") == "expiring":
+        housing = housing.filter(
+            rental_end__gte=today, rental_end__lte=today + timedelta(days=RENTAL_WINDOW_DAYS)
+        )
+    elif params.get("rental") == "expired":
+        housing = housing.filter(rental_end__lt=today)
+    living = Stay.objects.filter(housing=models.OuterRef("pk"), departure_date__isnull=True)
+    return housing.annotate(
+        residents=models.Subquery(
+            living.order_by().values("housing").annotate(n=models.Count("pk")).values("n")[:1],
+            output_field=models.IntegerField(),
+        )
+    ).order_by("-pk")

@@ -19,6 +19,7 @@ from tongxin.geo.divisions import county_level_name, province_names
 from tongxin.geo.models import Level, Unit
 
 from . import services
+from .codes import HousingKind
 from .forms import (
     BreakGlassForm,
     DepartureForm,
@@ -31,7 +32,13 @@ from .forms import (
 )
 from .history import change_history
 from .models import Person
-from .selectors import PersonFilters, facts_visible_to, keyset_page, person_list_for
+from .selectors import (
+    PersonFilters,
+    facts_visible_to,
+    housing_list_for,
+    keyset_page,
+    person_list_for,
+)
 
 
 def _grids_for(user):
@@ -380,6 +387,41 @@ def merge(request, pk: int, other: int):
     rows = [(labels[f], getattr(survivor, f), getattr(duplicate, f)) for f in fields]
     return render(
         request, "registry/merge.html", {"form": form, "a": survivor, "b": duplicate, "rows": rows}
+    )
+
+
+@capability_required(Cap.PERSON_READ)
+def housing_list(request):
+    """The housing of the user's scope (以房管人): rented homes and their landlords, how many
+    live there now, rentals about to end or ended; keyset pages like the person list."""
+    housing = housing_list_for(request.user, request.GET)
+    after = int(request.GET["after"]) if request.GET.get("after", "").isdigit() else None
+    rows, next_after = keyset_page(housing, after=after)
+    query = request.GET.copy()
+    query.pop("after", None)
+    return render(
+        request,
+        "registry/housing_list.html",
+        {
+            "rows": rows,
+            "next_after": next_after,
+            "params": request.GET,
+            "query": query.urlencode(),
+            "kinds": HousingKind.choices,
+            "can_export": request.user.can(Cap.LIST_EXPORT),
+            "export_query": query.urlencode(),
+        },
+    )
+
+
+@capability_required(Cap.PERSON_READ, Cap.LIST_EXPORT)
+def housing_export(request):
+    """The housing on the page (its filters), every home, as Excel or CSV."""
+    from tongxin.exchange.exports import HOUSING, housing_rows
+    from tongxin.exchange.lists import export_response
+
+    return export_response(
+        request, HOUSING, housing_rows(housing_list_for(request.user, request.GET))
     )
 
 

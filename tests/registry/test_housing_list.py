@@ -1,0 +1,88 @@
+"""The housing list (以房管人): the homes of the user's scope with their landlords, how many
+live there now, rentals about to end; exported with the landlord's phone masked."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from tongxin.accounts.models import User
+from tongxin.geo.models import Unit
+from tongxin.registry import services
+from tongxin.registry.models import Stay
+from tongxin.registry.validation import clean_housing
+
+from ..conftest import login_as
+from .factories import GRID_A, GRID_B, grid, register
+
+
+def officer() -> User:
+    return User.objects.get(username="community_officer")
+
+
+def home(address: str, grid: str, *, ends_in_days: int | None = None, **extra):
+    today = timezone.localdate()
+    data = {
+        "address": address,
+        "grid": grid,
+        "kind": "rented",
+        "landlord_name": "王建国",
+        "landlord_phone": "13987654321",
+        "rental_start": (today - timedelta(days=300)).isoformat(),
+        **extra,
+    }
+    if ends_in_days is not None:
+        data["rental_end"] = (today + timedelta(days=ends_in_days)).isoformat()
+    values = clean_housing(data, grid_lookup=lambda code: Unit.objects.get(code=code))
+    return services.housing_create(actor=officer(), values=values)
+
+
+def csv_rows(response) -> list[list[str]]:
+    assert response.status_code == 200
+    text = b"".join(response.streaming_content).decode("utf-8-sig")
+    return list(csv.reader(io.StringIO(text)))
+
+
+@pytest.mark.django_db
+def test_the_housing_list_counts_who_lives_there_and_finds_rentals_ending(client):
+    ending = home("解放路 18 号 2 单元 301", GRID_A, ends_in_days=10)
+    ended = home("解放路 20 号 101", GRID_B, ends_in_days=-5)
+    later = home("解放路 22 号 502", GRID_A, ends_in_days=200)
+    for name in ("马明", "马丽"):
+        person = register(officer(), name, grid_unit=grid(GRID_A))
+        Stay.objects.filter(person=person, departure_date__isnull=True).update(housing=ending)
+    login_as(client, "community_officer")
+    url = reverse("registry:housing_list")
+    page = client.get(url, {"q": "解放路 18"}).content.decode()
+    assert "解放路 18 号 2 单元 301" in page and "解放路 20 号" not in page
+    assert '<td class="text-end">2</td>' in page
+    page = client.get(url, {"rental": "expiring"}).content.decode()
+    assert ending.address in page and ended.address not in page and later.address not in page
+    page = client.get(url, {"rental": "expired"}).content.decode()
+    assert ended.address in page and ending.address not in page
+    login_as(client, "grid_worker_b")  # their grid only
+    page = client.get(url).content.decode()
+    assert ended.address in page and ending.address not in page
+
+
+@pytest.mark.django_db
+def test_the_housing_export_masks_the_landlords_phone_and_keeps_the_filters(client):
+    ending = home("解放路 18 号 2 单元 301", GRID_A, ends_in_days=10)
+    other = home("=HYPERLINK(1) 号", GRID_A, kind="dormitory", landlord_name="", landlord_phone="")
+    login_as(client, "community_officer")
+    url = reverse("registry:housing_export")
+    rows = csv_rows(client.get(url, {"kind": "rented", "format": "csv"}))
+    by_address = {r[0]: r for r in rows[2:]}
+    assert ending.address in by_address and not any(a.startswith("'=") for a in by_address)
+    row = by_address[ending.address]
+    assert row[2:6] == [GRID_A, "租赁房屋", "王建国", "139****4321"]
+    assert "13987654321" not in "".join(",".join(r) for r in rows)
+    rows = csv_rows(client.get(url, {"kind": "dormitory", "format": "csv"}))
+    assert [r[0] for r in rows[2:] if other.address[1:] in r[0]] == ["'" + other.address]
+    login_as(client, "grid_worker_a")  # reads the housing, does not export lists
+    assert client.get(url).status_code == 403
