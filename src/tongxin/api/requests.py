@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Case, IntegerField, QuerySet, Value, When
+from django.db.models import QuerySet
 from django.utils import timezone
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -15,6 +15,7 @@ from tongxin.audit.services import Action, audit_record
 from tongxin.registry.models import Person
 from tongxin.services import services
 from tongxin.services.models import Category, Channel, GreenChannel, ServiceRequest
+from tongxin.services.selectors import request_list_for
 
 from .permissions import capability
 
@@ -96,33 +97,32 @@ class ActionInput(serializers.Serializer):
 
 
 def request_queue(user, params) -> QuerySet[ServiceRequest]:
-    """Scoped requests, green channel first, then the nearest deadline."""
-    requests = scoped(user, ServiceRequest.objects.select_related("category", "department"))
+    """The page's queue of all requests in scope (`services.selectors`: open ones first, green
+    channel, then the nearest deadline; then finished ones, newest first), with the API's
+    own filters `status` and `overdue` beside `category` and `department`."""
+    requests = request_list_for(
+        user,
+        {
+            "queue": "all",
+            "category": params.get("category"),
+            "department": params.get("department"),
+        },
+    )
     if params.get("status"):
         requests = requests.filter(status=params["status"])
-    if params.get("category"):
-        requests = requests.filter(category__code=params["category"])
-    if params.get("department"):
-        requests = requests.filter(department__code=params["department"])
     if params.get("overdue") in ("1", "true"):
         requests = requests.filter(status__in=services.OPEN, due_at__lt=timezone.now())
-    return requests.annotate(
-        green=Case(
-            When(green_channel="", then=Value(1)), default=Value(0), output_field=IntegerField()
-        )
-    )
+    return requests
 
 
 class RequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
-    """Queues put the green channel first, then the nearest deadline."""
+    """Queues put open requests first (green channel, then the nearest deadline)."""
 
     serializer_class = RequestSerializer
     permission_classes = [capability(Cap.REQUEST_READ)]
 
     def get_queryset(self):
-        return request_queue(self.request.user, self.request.query_params).order_by(
-            "green", "due_at", "pk"
-        )
+        return request_queue(self.request.user, self.request.query_params)
 
     def get_object(self):
         return get_scoped_or_404(
