@@ -321,3 +321,32 @@ def test_the_auditor_exports_the_filtered_log_with_its_hashes(client):
     assert client.get(url, {"date_from": "2026-13-45"}).status_code == 400
     login_as(client, "city_admin")  # reads personal data, not the log
     assert client.get(url).status_code == 403
+
+
+@pytest.mark.django_db
+def test_unmasked_exports_need_the_right_and_a_purpose(client):
+    officer = User.objects.get(username="street_officer")
+    item = services.request_receive(
+        actor=officer,
+        category=Category.objects.get(code="residence"),
+        channel="window",
+        description="办理居住证",
+        requester_name="马明",
+        requester_phone="13912345678",
+    )
+    url = reverse("services:request_export")
+    login_as(client, "community_officer")  # exports lists, may not see full personal data
+    page = client.get(reverse("services:request_list"), {"queue": "all"}).content.decode()
+    assert "export-full" not in page
+    assert client.get(url, {"unmasked": "1", "purpose": "回访"}).status_code == 400
+    login_as(client, "street_officer")
+    page = client.get(reverse("services:request_list"), {"queue": "all"}).content.decode()
+    assert "export-full" in page and 'name="queue" value="all"' in page
+    assert client.get(url, {"queue": "all", "unmasked": "1"}).status_code == 400  # no purpose
+    rows = exported(
+        client.get(url, {"queue": "all", "unmasked": "1", "purpose": "电话回访", "format": "csv"})
+    )
+    assert [r[4] for r in rows[2:] if r[0] == item.number] == ["13912345678"]
+    assert "含完整个人信息" in rows[0][0]
+    event = AuditEvent.objects.filter(action="export", purpose="电话回访").get()
+    assert '"unmasked": true' in event.detail

@@ -86,3 +86,18 @@ def test_the_housing_export_masks_the_landlords_phone_and_keeps_the_filters(clie
     assert [r[0] for r in rows[2:] if other.address[1:] in r[0]] == ["'" + other.address]
     login_as(client, "grid_worker_a")  # reads the housing, does not export lists
     assert client.get(url).status_code == 403
+
+
+@pytest.mark.django_db
+def test_the_landlords_phone_in_full_for_those_allowed_with_a_purpose(client):
+    ending = home("解放路 18 号 2 单元 301", GRID_A, ends_in_days=10)
+    login_as(client, "street_officer")
+    url = reverse("registry:housing_export")
+    rows = csv_rows(
+        client.get(
+            url, {"q": "解放路 18", "unmasked": "1", "purpose": "租期到期提醒", "format": "csv"}
+        )
+    )
+    assert [r[5] for r in rows[2:] if r[0] == ending.address] == ["13987654321"]
+    login_as(client, "community_officer")
+    assert client.get(url, {"unmasked": "1", "purpose": "租期到期提醒"}).status_code == 400

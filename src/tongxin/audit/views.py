@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from tongxin.accounts.decorators import capability_required
 from tongxin.accounts.roles import Cap
-from tongxin.exchange.lists import export_query, export_response
+from tongxin.exchange.lists import export_context, export_response
 
 from .models import Action
 from .selectors import audit_events_for
@@ -55,7 +55,7 @@ def event_list(request):
             "page": page,
             "query": query.urlencode(),
             "verify": verify,
-            "export_query": export_query(request),
+            **export_context(request),
         },
     )
 

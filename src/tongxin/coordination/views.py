@@ -23,7 +23,7 @@ from tongxin.accounts.models import Department, User
 from tongxin.accounts.roles import Cap, Role
 from tongxin.accounts.scoping import get_scoped_or_404, scoped
 from tongxin.disputes.selectors import calendar_root
-from tongxin.exchange.lists import export_query, export_response
+from tongxin.exchange.lists import export_context, export_response
 from tongxin.geo.models import Level, Unit, subtree_q
 
 from . import metrics, selectors, services
@@ -108,7 +108,7 @@ def task_list(request):
             "kinds": TaskKind.choices,
             "can_manage": request.user.can(Cap.COORDINATION_MANAGE),
             "can_export": request.user.can(Cap.LIST_EXPORT),
-            "export_query": export_query(request),
+            **export_context(request),
         },
     )
 
@@ -444,7 +444,7 @@ def inspection_list(request):
             "statuses": InspectionStatus.choices,
             "can_inspect": request.user.can(Cap.INSPECTION_MANAGE),
             "can_export": request.user.can(Cap.LIST_EXPORT),
-            "export_query": export_query(request),
+            **export_context(request),
         },
     )
 

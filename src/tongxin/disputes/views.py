@@ -17,7 +17,7 @@ from tongxin.accounts.decorators import capability_required
 from tongxin.accounts.roles import Cap
 from tongxin.accounts.scoping import get_scoped_or_404, scoped
 from tongxin.audit.services import Action, audit_record
-from tongxin.exchange.lists import export_query, export_response
+from tongxin.exchange.lists import export_context, export_response
 from tongxin.geo.models import Level, subtree_q
 from tongxin.registry.models import Person
 from tongxin.registry.services import find_by_document
@@ -221,7 +221,7 @@ def dispute_list(request):
             "can_review": request.user.can(Cap.DISPUTE_REVIEW),
             "can_stats": request.user.can(Cap.DASHBOARD),
             "can_export": request.user.can(Cap.LIST_EXPORT),
-            "export_query": export_query(request),
+            **export_context(request),
         },
     )
 
@@ -490,7 +490,7 @@ def incident_list(request):
             "page": page,
             "can_write": request.user.can(Cap.DISPUTE_WRITE),
             "can_export": request.user.can(Cap.LIST_EXPORT),
-            "export_query": export_query(request),
+            **export_context(request),
         },
     )
 

@@ -7,16 +7,26 @@ from collections.abc import Iterator
 from dataclasses import replace
 from typing import IO
 
+from django.core.exceptions import ValidationError
 from django.http import HttpResponseBadRequest
 from django.http.response import HttpResponseBase
 from django.utils.translation import gettext_lazy as _
 
 from tongxin.core import crypto
 from tongxin.registry.codes import HousingKind
-from tongxin.registry.exports import HEADERS, WIDTHS, ExportRefused, export_rows, start_export
+from tongxin.registry.exports import HEADERS, WIDTHS, export_rows
 from tongxin.registry.models import mask_phone
+from tongxin.registry.selectors import person_list_for
 
-from .lists import ListExport, export_response, labels, watermark, write_list_xlsx
+from .lists import (
+    ExportRefused,
+    ListExport,
+    export_response,
+    labels,
+    unmasking,
+    watermark,
+    write_list_xlsx,
+)
 
 PERSONS = ListExport(
     title=_("人员名单"),
@@ -30,9 +40,12 @@ PERSONS = ListExport(
 def person_export(request, filters, *, fmt: str) -> HttpResponseBase:
     """The filtered, scoped person list; masked unless the role allows and a purpose is given."""
     try:
-        persons, full, purpose = start_export(request, filters)
+        full, purpose = unmasking(request)
+        persons = person_list_for(request.user, filters)
     except ExportRefused as exc:
         return HttpResponseBadRequest(str(exc))
+    except ValidationError as exc:  # the filters
+        return HttpResponseBadRequest(" ".join(exc.messages))
     return export_response(
         request,
         replace(PERSONS, masked=not full),
@@ -71,19 +84,20 @@ HOUSING = ListExport(
 )
 
 
-def housing_rows(housing) -> Iterator[list[object]]:
+def housing_rows(housing, *, full: bool = False) -> Iterator[list[object]]:
     """Each home of a `registry.selectors.housing_list_for` queryset as exported cells; the
-    landlord's phone masked."""
+    landlord's phone masked unless `full`."""
     cipher = crypto.FieldCrypto.current()
     kinds = labels(HousingKind)
     for item in housing.iterator(chunk_size=2000):
+        phone = cipher.decrypt(item.landlord_phone_enc)
         yield [
             item.address,
             item.grid.name,
             item.grid.code,
             kinds.get(item.kind, item.kind),
             item.landlord_name,
-            mask_phone(cipher.decrypt(item.landlord_phone_enc)),
+            phone if full else mask_phone(phone),
             item.rental_start.isoformat() if item.rental_start else "",
             item.rental_end.isoformat() if item.rental_end else "",
             item.residents or 0,

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import csv
 import tempfile
-from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, replace
 
 from django.http import FileResponse, HttpResponseBadRequest, StreamingHttpResponse
 from django.http.response import HttpResponseBase
@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 
+from tongxin.accounts.roles import Cap
 from tongxin.audit.services import Action, audit_record
 from tongxin.core.cells import neutralise
 
@@ -72,12 +73,33 @@ def watermark(user, purpose: str, *, masked: bool) -> tuple[str, str]:
     return f"{mark}  {note}", stamp
 
 
-def export_query(request) -> str:
-    """The list page's filters for its export links (without its page number)."""
+class ExportRefused(Exception):
+    """The export cannot go ahead; the message says why."""
+
+
+def unmasking(request) -> tuple[bool, str]:
+    """Whether the export asks to be unmasked (`unmasked=1`), and its stated purpose.
+    Unmasked needs the right to see full personal data (查看完整证件号码) and a purpose of at
+    least two characters; else ExportRefused."""
+    purpose = request.GET.get("purpose", "").strip()[:200]
+    full = request.GET.get("unmasked") == "1"
+    if full and (not request.user.can(Cap.PERSON_FULL_ID) or len(purpose) < 2):
+        raise ExportRefused(_("导出完整个人信息须具备相应权限并说明用途。"))
+    return full, purpose
+
+
+def export_context(request, *, maskable: bool = False) -> dict:
+    """What a list page's export links need (`exchange/_export_links.html`): its filters,
+    without its page; and, for a list with personal fields, whether to offer the unmasked
+    export (which asks for its purpose)."""
     query = request.GET.copy()
-    for key in ("page", "format"):
+    for key in ("page", "after", "format", "unmasked", "purpose"):
         query.pop(key, None)
-    return query.urlencode()
+    return {
+        "export_query": query.urlencode(),
+        "export_fields": [(key, value) for key, values in query.lists() for value in values],
+        "can_unmask": maskable and request.user.can(Cap.PERSON_FULL_ID),
+    }
 
 
 def export_response(
@@ -121,6 +143,18 @@ def export_response(
     write_list_xlsx(spool, request.user, spec, rows, mark=mark, stamp=stamp, purpose=purpose)
     spool.seek(0)
     return FileResponse(spool, as_attachment=True, filename=filename, content_type=XLSX_TYPE)
+
+
+def export_maskable(
+    request, spec: ListExport, rows_for: Callable[[bool], Iterable[Sequence[object]]]
+) -> HttpResponseBase:
+    """A list with personal fields: masked, or in full (`rows_for(True)`) when `unmasking`
+    allows it; refused with the reason otherwise."""
+    try:
+        full, purpose = unmasking(request)
+    except ExportRefused as exc:
+        return HttpResponseBadRequest(str(exc))
+    return export_response(request, replace(spec, masked=not full), rows_for(full), purpose=purpose)
 
 
 def write_list_xlsx(target, user, spec: ListExport, rows, *, mark: str, stamp: str, purpose: str):

@@ -9,9 +9,7 @@ from collections.abc import Iterator
 
 from django.db import connection
 from django.db.models import CharField, Func
-from django.utils.translation import gettext as _
 
-from tongxin.accounts.roles import Cap
 from tongxin.core import crypto
 from tongxin.core.cells import neutralise
 from tongxin.core.codes import ETHNICITY_NAMES
@@ -51,13 +49,6 @@ COLUMNS = [
 SEX = {"1": "男", "2": "女"}
 REASONS = {value: str(label) for value, label in StayReason.choices}
 PAGE = 2000
-
-
-def export_allowed(user, *, full: bool, purpose: str) -> str:
-    """'' if the export may go ahead, else why not (unmasked needs the right and a purpose)."""
-    if full and (not user.can(Cap.PERSON_FULL_ID) or len(purpose.strip()) < 2):
-        return _("导出完整证件号码须具备相应权限并说明用途。")
-    return ""
 
 
 class IsoDate(Func):
@@ -127,28 +118,3 @@ def export_rows(persons, *, full: bool) -> Iterator[list[str]]:
             REASONS.get(reason, ""),
             "在本地" if present else "已离开",
         ]
-
-
-class ExportRefused(Exception):
-    """The export cannot go ahead; the message says why."""
-
-
-def start_export(request, filters):
-    """The scoped persons to export, whether unmasked, and the stated purpose.
-
-    Raises ExportRefused when an unmasked export lacks the right or a purpose, or the filters
-    are wrong. The export itself (and its audit event) is `exchange.lists.export_response`."""
-    from django.core.exceptions import ValidationError
-
-    from .selectors import person_list_for
-
-    purpose = request.GET.get("purpose", "").strip()[:200]
-    full = request.GET.get("unmasked") == "1"
-    refusal = export_allowed(request.user, full=full, purpose=purpose)
-    if refusal:
-        raise ExportRefused(refusal)
-    try:
-        persons = person_list_for(request.user, filters)
-    except ValidationError as exc:
-        raise ExportRefused(" ".join(exc.messages)) from exc
-    return persons, full, purpose

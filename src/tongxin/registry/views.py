@@ -394,6 +394,8 @@ def merge(request, pk: int, other: int):
 def housing_list(request):
     """The housing of the user's scope (以房管人): rented homes and their landlords, how many
     live there now, rentals about to end or ended; keyset pages like the person list."""
+    from tongxin.exchange.lists import export_context
+
     housing = housing_list_for(request.user, request.GET)
     after = int(request.GET["after"]) if request.GET.get("after", "").isdigit() else None
     rows, next_after = keyset_page(housing, after=after)
@@ -409,7 +411,7 @@ def housing_list(request):
             "query": query.urlencode(),
             "kinds": HousingKind.choices,
             "can_export": request.user.can(Cap.LIST_EXPORT),
-            "export_query": query.urlencode(),
+            **export_context(request, maskable=True),
         },
     )
 
@@ -418,11 +420,10 @@ def housing_list(request):
 def housing_export(request):
     """The housing on the page (its filters), every home, as Excel or CSV."""
     from tongxin.exchange.exports import HOUSING, housing_rows
-    from tongxin.exchange.lists import export_response
+    from tongxin.exchange.lists import export_maskable
 
-    return export_response(
-        request, HOUSING, housing_rows(housing_list_for(request.user, request.GET))
-    )
+    housing = housing_list_for(request.user, request.GET)
+    return export_maskable(request, HOUSING, lambda full: housing_rows(housing, full=full))
 
 
 @capability_required(Cap.PERSON_EXPORT)

@@ -16,7 +16,7 @@ from tongxin.accounts.decorators import capability_required
 from tongxin.accounts.roles import Cap
 from tongxin.accounts.scoping import get_scoped_or_404, scoped, visible_departments
 from tongxin.audit.services import Action, audit_record
-from tongxin.exchange.lists import export_query, export_response
+from tongxin.exchange.lists import export_context, export_maskable
 from tongxin.registry.models import Person, mask_phone
 from tongxin.registry.services import find_by_document
 
@@ -40,7 +40,7 @@ def request_list(request):
             "more": len(rows) > LIST_LIMIT,
             "queue": queue,
             "queues": selectors.QUEUES,
-            "export_query": export_query(request),
+            **export_context(request, maskable=True),
             "can_export": request.user.can(Cap.LIST_EXPORT),
             "can_intake": request.user.can(Cap.REQUEST_HANDLE),
         },
@@ -49,15 +49,12 @@ def request_list(request):
 
 @capability_required(Cap.REQUEST_READ, Cap.LIST_EXPORT)
 def request_export(request):
-    """The queue on screen, every row of it, as Excel or CSV; phones masked."""
+    """The queue on screen, every row of it, as Excel or CSV; phones masked unless the
+    role allows and a purpose is given."""
     from .exports import REQUESTS, request_rows
 
     requests = selectors.request_list_for(request.user, request.GET)
-    return export_response(
-        request,
-        REQUESTS,
-        request_rows(requests),
-    )
+    return export_maskable(request, REQUESTS, lambda full: request_rows(requests, full=full))
 
 
 @capability_required(Cap.REQUEST_HANDLE)
