@@ -101,3 +101,38 @@ def test_the_landlords_phone_in_full_for_those_allowed_with_a_purpose(client):
     assert [r[5] for r in rows[2:] if r[0] == ending.address] == ["13987654321"]
     login_as(client, "community_officer")
     assert client.get(url, {"unmasked": "1", "purpose": "租期到期提醒"}).status_code == 400
+
+
+@pytest.mark.django_db
+def test_pages_of_fifty_with_residents_on_every_page(client):
+    homes = [home(f"建设路 {n} 号", GRID_A) for n in range(55)]
+    person = register(officer(), "马明", grid_unit=grid(GRID_A))
+    Stay.objects.filter(person=person, departure_date__isnull=True).update(housing=homes[0])
+    login_as(client, "community_officer")
+    url = reverse("registry:housing_list")
+    first = client.get(url, {"q": "建设路"})
+    assert first.context["rows"][0] == homes[-1] and len(first.context["rows"]) == 50
+    after = first.context["next_after"]
+    assert f"after={after}" in first.content.decode()
+    second = client.get(url, {"q": "建设路", "after": after})
+    assert [h.pk for h in second.context["rows"]] == [h.pk for h in reversed(homes[:5])]
+    assert second.context["rows"][-1].residents == 1 and second.context["next_after"] is None
+    assert client.get(url, {"after": "²"}).status_code == 200  # not a number: the first page
+
+
+@pytest.mark.django_db
+def test_an_unknown_unit_is_said_and_the_export_is_refused(client):
+    login_as(client, "community_officer")
+    page = client.get(reverse("registry:housing_list"), {"unit": "999999"}).content.decode()
+    assert "单位代码不存在" in page
+    response = client.get(reverse("registry:housing_export"), {"unit": "999999"})
+    assert response.status_code == 400 and "单位代码不存在" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_a_department_liaison_does_not_export_the_housing_registry(client):
+    home("解放路 18 号 2 单元 301", GRID_A, ends_in_days=10)
+    login_as(client, "police_liaison")
+    assert client.get(reverse("registry:housing_export")).status_code == 403
+    page = client.get(reverse("registry:housing_list")).content.decode()
+    assert "export-links" not in page

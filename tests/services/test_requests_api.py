@@ -109,6 +109,16 @@ def test_queues_filter_and_green_channel_first(client):
         for r in client.get(reverse("api:requests-list"), {"status": "received"}).json()["results"]
     ]
     assert set(ids) == {ordinary, elderly}
+    # Open ones first, green channel before the nearest deadline; finished ones after them,
+    # newest first.
+    refused = new_request(client).json()["id"]
+    post(client, reverse("api:requests-reject", args=[refused]), {"note": "不属于受理范围"})
+    ordered = [
+        r["id"]
+        for r in client.get(reverse("api:requests-list"), {"limit": 500}).json()["results"]
+        if r["id"] in {ordinary, elderly, refused}
+    ]
+    assert ordered == [elderly, ordinary, refused]
     assert client.get(reverse("api:requests-list"), {"overdue": "true"}).json()["results"] == []
     assert client.get(reverse("api:requests-list"), {"category": "medical"}).json()["results"] == []
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404
+from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -36,8 +36,10 @@ from .selectors import (
     PersonFilters,
     facts_visible_to,
     housing_list_for,
+    housing_page,
     keyset_page,
     person_list_for,
+    with_residents,
 )
 
 
@@ -79,8 +81,7 @@ def person_list(request):
     form, filters = filters_from(request)
     try:
         persons = person_list_for(request.user, filters)
-        after = int(request.GET["after"]) if request.GET.get("after", "").isdigit() else None
-        rows, next_after = keyset_page(persons, after=after)
+        rows, next_after = keyset_page(persons, after=page_after(request))
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
         rows, next_after = [], None
@@ -396,9 +397,12 @@ def housing_list(request):
     live there now, rentals about to end or ended; keyset pages like the person list."""
     from tongxin.exchange.lists import export_context
 
-    housing = housing_list_for(request.user, request.GET)
-    after = int(request.GET["after"]) if request.GET.get("after", "").isdigit() else None
-    rows, next_after = keyset_page(housing, after=after)
+    after = page_after(request)
+    try:
+        rows, next_after = housing_page(housing_list_for(request.user, request.GET), after=after)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        rows, next_after = [], None
     query = request.GET.copy()
     query.pop("after", None)
     return render(
@@ -410,20 +414,31 @@ def housing_list(request):
             "params": request.GET,
             "query": query.urlencode(),
             "kinds": HousingKind.choices,
-            "can_export": request.user.can(Cap.LIST_EXPORT),
+            # Housing is the registry's: exported with the persons' right, not the lists'.
+            "can_export": request.user.can(Cap.PERSON_EXPORT),
             **export_context(request, maskable=True),
         },
     )
 
 
-@capability_required(Cap.PERSON_READ, Cap.LIST_EXPORT)
+@capability_required(Cap.PERSON_EXPORT)
 def housing_export(request):
     """The housing on the page (its filters), every home, as Excel or CSV."""
     from tongxin.exchange.exports import HOUSING, housing_rows
     from tongxin.exchange.lists import export_maskable
 
-    housing = housing_list_for(request.user, request.GET)
+    try:
+        housing = with_residents(housing_list_for(request.user, request.GET))
+    except ValidationError as exc:
+        return HttpResponseBadRequest(" ".join(exc.messages))
     return export_maskable(request, HOUSING, lambda full: housing_rows(housing, full=full))
+
+
+def page_after(request) -> int | None:
+    """The keyset cursor of a list page (`after`), or None; anything but ASCII digits is None
+    ("²" passes `isdigit` and fails `int`)."""
+    after = request.GET.get("after", "")
+    return int(after) if after.isascii() and after.isdigit() else None
 
 
 @capability_required(Cap.PERSON_EXPORT)
