@@ -279,6 +279,8 @@ ROUTES = [
     ),
     Route("registry:merge", MERGERS, args=("person_a", "person_a2")),
     Route("registry:housing_list", PERSON_READERS),
+    Route("registry:household_list", PERSON_READERS),
+    Route("registry:household_export", EXPORTERS),
     Route("registry:housing_export", EXPORTERS),  # the registry's right, not the lists'
     Route("registry:duplicates", MERGERS),
     Route("registry:duplicate_rules", MERGERS),

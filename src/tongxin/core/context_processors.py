@@ -7,6 +7,7 @@ from tongxin.accounts.roles import Cap
 NAVIGATION = [
     ("home", _("工作台"), None),
     ("registry:person_list", _("人员信息"), Cap.PERSON_READ),
+    ("registry:household_list", _("家庭户"), Cap.PERSON_READ),
     ("registry:housing_list", _("房屋信息"), Cap.PERSON_READ),
     ("services:request_list", _("诉求服务"), Cap.REQUEST_READ),
     ("services:metrics", _("诉求统计"), Cap.DASHBOARD),

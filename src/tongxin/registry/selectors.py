@@ -15,8 +15,8 @@ from tongxin.accounts.scoping import scoped, visible_units
 from tongxin.core import crypto
 from tongxin.core.validators import normalise_citizen_id
 
-from .codes import FACT_READER_ROLES, FACT_READERS_BY_DEPARTMENT, HousingKind
-from .models import DepartmentFact, HouseholdMember, Housing, Person, Stay
+from .codes import FACT_READER_ROLES, FACT_READERS_BY_DEPARTMENT, HousingKind, Relationship
+from .models import DepartmentFact, Household, HouseholdMember, Housing, Person, Stay
 from .search_keys import latin_key, spaced_chars
 
 AGE_BANDS = {
@@ -271,4 +271,62 @@ def housing_page(
     page of a city-wide scope take seconds at two million homes."""
     ids, next_after = keyset_page(housing.values_list("pk", flat=True), after=after, size=size)
     rows = with_residents(Housing.objects.filter(pk__in=ids)).order_by("-pk")
+    return list(rows), next_after
+
+
+SCHOOLING_GAPS = ("not_enrolled", "dropped_out")  # children to help into school
+
+
+def household_list_for(user, params) -> models.QuerySet[Household]:
+    """Households in the user's scope (一户一档), newest first. Filters: `unit` (that unit and
+    below), `q` (part of the home's address), `schooling=gap` (a child of school age not
+    enrolled or dropped out: for the education department's help, 同城待遇)."""
+    from tongxin.geo.models import Unit, subtree_q
+
+    households = scoped(user, Household.objects.all())
+    if params.get("unit"):
+        unit = Unit.objects.filter(code=params["unit"]).first()
+        if unit is None:
+            raise ValidationError({"unit": ["单位代码不存在。"]})
+        households = households.filter(subtree_q(unit.path, "unit_path"))
+    q = (params.get("q") or "").strip()
+    if q:
+        households = households.filter(housing__address__icontains=q)
+    if params.get("schooling") == "gap":
+        households = households.filter(
+            models.Exists(
+                HouseholdMember.objects.filter(
+                    household=models.OuterRef("pk"), schooling__in=SCHOOLING_GAPS
+                )
+            )
+        )
+    return households.order_by("-pk")
+
+
+def with_members(households: models.QuerySet[Household]) -> models.QuerySet[Household]:
+    """The households with their home, head (name and record), size and children out of
+    school, each counted from the members' household index."""
+    members = HouseholdMember.objects.filter(household=models.OuterRef("pk")).order_by()
+    head = members.filter(relationship=Relationship.HEAD).order_by("pk")
+    counted = members.values("household").annotate(n=models.Count("pk")).values("n")[:1]
+    gaps = (
+        members.filter(schooling__in=SCHOOLING_GAPS)
+        .values("household")
+        .annotate(n=models.Count("pk"))
+        .values("n")[:1]
+    )
+    return households.select_related("housing", "housing__grid").annotate(
+        head_name=models.Subquery(head.values("person__name")[:1]),
+        head_id=models.Subquery(head.values("person_id")[:1]),
+        size=models.Subquery(counted, output_field=models.IntegerField()),
+        schooling_gaps=models.Subquery(gaps, output_field=models.IntegerField()),
+    )
+
+
+def household_page(
+    households: models.QuerySet[Household], *, after: int | None, size: int = 50
+) -> tuple[list[Household], int | None]:
+    """One keyset page, ids first (as `housing_page`)."""
+    ids, next_after = keyset_page(households.values_list("pk", flat=True), after=after, size=size)
+    rows = with_members(Household.objects.filter(pk__in=ids)).order_by("-pk")
     return list(rows), next_after

@@ -35,6 +35,8 @@ from .models import Person
 from .selectors import (
     PersonFilters,
     facts_visible_to,
+    household_list_for,
+    household_page,
     housing_list_for,
     housing_page,
     keyset_page,
@@ -432,6 +434,48 @@ def housing_export(request):
     except ValidationError as exc:
         return HttpResponseBadRequest(" ".join(exc.messages))
     return export_maskable(request, HOUSING, lambda full: housing_rows(housing, full=full))
+
+
+@capability_required(Cap.PERSON_READ)
+def household_list(request):
+    """The households of the user's scope (一户一档): head, home, size, children of school age
+    out of school; keyset pages."""
+    from tongxin.exchange.lists import export_context
+
+    try:
+        households = household_list_for(request.user, request.GET)
+        rows, next_after = household_page(households, after=page_after(request))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        rows, next_after = [], None
+    grids = {u.path: u for u in Unit.objects.filter(path__in={h.unit_path for h in rows})}
+    query = request.GET.copy()
+    query.pop("after", None)
+    return render(
+        request,
+        "registry/household_list.html",
+        {
+            "rows": [(h, grids.get(h.unit_path)) for h in rows],
+            "next_after": next_after,
+            "params": request.GET,
+            "query": query.urlencode(),
+            "can_export": request.user.can(Cap.PERSON_EXPORT),
+            **export_context(request),
+        },
+    )
+
+
+@capability_required(Cap.PERSON_EXPORT)
+def household_export(request):
+    """The households on the page (its filters), every one, as Excel or CSV."""
+    from tongxin.exchange.exports import HOUSEHOLDS, household_rows
+    from tongxin.exchange.lists import export_response
+
+    try:
+        households = household_list_for(request.user, request.GET)
+    except ValidationError as exc:
+        return HttpResponseBadRequest(" ".join(exc.messages))
+    return export_response(request, HOUSEHOLDS, household_rows(households))
 
 
 def page_after(request) -> int | None:

@@ -1,0 +1,72 @@
+"""The household list (一户一档): head, home, size and children of school age out of school,
+in the user's scope; exported with the persons' right."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date
+
+import pytest
+from django.urls import reverse
+
+from tongxin.registry import services
+
+from ..conftest import login_as
+from .factories import GRID_A, GRID_B, grid, register
+from .test_housing_list import home, officer
+
+
+def family(address: str, grid_code: str, *, child_schooling: str = "primary"):
+    housing = home(address, grid_code)
+    household = services.household_create(actor=officer(), housing=housing, grid=grid(grid_code))
+    head = register(officer(), "马明", grid_unit=grid(grid_code))
+    child = register(officer(), "马小明", birth=date(2015, 3, 1), grid_unit=grid(grid_code))
+    services.household_add_member(
+        actor=officer(), household=household, person=head, relationship="02"
+    )
+    services.household_add_member(
+        actor=officer(),
+        household=household,
+        person=child,
+        relationship="20",
+        schooling=child_schooling,
+    )
+    return household, head
+
+
+@pytest.mark.django_db
+def test_households_show_their_head_size_and_children_out_of_school(client):
+    out, head = family("解放路 18 号 301", GRID_A, child_schooling="not_enrolled")
+    enrolled, _ = family("解放路 20 号 101", GRID_B)
+    login_as(client, "community_officer")
+    url = reverse("registry:household_list")
+    response = client.get(url, {"q": "解放路"})
+    rows = {h.pk: h for h, _grid in response.context["rows"]}
+    assert (rows[out.pk].head_name, rows[out.pk].size, rows[out.pk].schooling_gaps) == (
+        "马明",
+        2,
+        1,
+    )
+    assert rows[enrolled.pk].schooling_gaps is None
+    assert reverse("registry:person_detail", args=[head.pk]) in response.content.decode()
+    gaps = client.get(url, {"q": "解放路", "schooling": "gap"}).context["rows"]
+    assert [h.pk for h, _grid in gaps] == [out.pk]
+    login_as(client, "grid_worker_b")  # their grid only
+    assert [h.pk for h, _ in client.get(url, {"q": "解放路"}).context["rows"]] == [enrolled.pk]
+
+
+@pytest.mark.django_db
+def test_the_household_export_keeps_the_filters(client):
+    out, _ = family("解放路 18 号 301", GRID_A, child_schooling="dropped_out")
+    family("解放路 20 号 101", GRID_B)
+    login_as(client, "community_officer")
+    response = client.get(
+        reverse("registry:household_export"), {"schooling": "gap", "format": "csv"}
+    )
+    text = b"".join(response.streaming_content).decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text)))
+    assert rows[1][:5] == ["户主", "住址", "网格", "网格编码", "人数"]
+    assert [r[:2] + r[3:6] for r in rows[2:]] == [["马明", "解放路 18 号 301", GRID_A, "2", "1"]]
+    login_as(client, "police_liaison")
+    assert client.get(reverse("registry:household_export")).status_code == 403
