@@ -391,6 +391,7 @@ ROUTES = [
     ),
     Route("disputes:dispute_list", DISPUTE_READERS),
     Route("disputes:dispute_export", DISPUTE_READERS & LIST_EXPORTERS),
+    Route("disputes:screening_export", DISPUTE_READERS & LIST_EXPORTERS),
     Route("disputes:dispute_new", DISPUTE_WRITERS),
     Route(
         "disputes:dispute_detail", COMMUNITY_VIEWERS, args=("dispute_c",), out_of_scope=GRID_WORKERS
@@ -437,6 +438,7 @@ ROUTES = [
     # Coordination: supervision, notices, assessment, inspections, meetings, cooperation.
     Route("coordination:task_list", COORD_READERS),
     Route("coordination:task_export", COORD_READERS & LIST_EXPORTERS),
+    Route("coordination:meeting_export", COORD_READERS & LIST_EXPORTERS),
     Route("coordination:task_new", COORD_MANAGERS),
     Route(
         "coordination:task_detail",

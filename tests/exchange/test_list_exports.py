@@ -350,3 +350,33 @@ def test_unmasked_exports_need_the_right_and_a_purpose(client):
     assert "含完整个人信息" in rows[0][0]
     event = AuditEvent.objects.filter(action="export", purpose="电话回访").get()
     assert '"unmasked": true' in event.detail
+
+
+@pytest.mark.django_db
+def test_screening_reports_and_meetings_export_with_their_filters(client):
+    from tongxin.disputes import services as disputes
+
+    officer = community_officer(1)
+    march = disputes.report_file(
+        actor=officer, unit=unit(COMMUNITIES[0]), period=date(2026, 3, 1), is_zero=True
+    )
+    disputes.report_file(
+        actor=officer, unit=unit(COMMUNITIES[0]), period=date(2026, 2, 1), is_zero=True
+    )
+    client.force_login(officer)
+    rows = both_formats(client, reverse("disputes:screening_export"), {"month": "2026-03"})
+    assert [r[:3] for r in rows[2:]] == [[march.unit.name, "2026-03", "是"]]
+
+    office = User.objects.get(username="district_officer")
+    meeting = coordination.meeting_create(
+        actor=office,
+        title="管城回族区联席会议",
+        kind="regular",
+        date=timezone.localdate() - timedelta(days=3),
+        agenda="研究随迁子女入学。",
+        place="区民宗局",
+    )
+    login_as(client, "district_officer")
+    rows = both_formats(client, reverse("coordination:meeting_export"), {})
+    [row] = [r for r in rows[2:] if r[0] == meeting.title and r[3] == meeting.date.isoformat()]
+    assert row[1:3] == ["联席会议", meeting.unit.name] and row[7] == "0"

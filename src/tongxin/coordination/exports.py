@@ -17,6 +17,9 @@ from .models import (
     FindingResult,
     Inspection,
     InspectionStatus,
+    JointMeeting,
+    MeetingKind,
+    MeetingStatus,
     SupervisionTask,
     TaskKind,
     TaskStatus,
@@ -122,4 +125,39 @@ def inspection_rows(inspections) -> Iterator[list[object]]:
             item.failed,  # type: ignore[attr-defined]
             item.rectification_due.isoformat() if item.rectification_due else "",
             yes_no(item.overdue),
+        ]
+
+
+MEETINGS = ListExport(
+    title=_("联席会议清单"),
+    slug="meetings",
+    object_type="coordination.jointmeeting",
+    headers=[
+        _("会议名称"),
+        _("类别"),
+        _("召集单位"),
+        _("会议日期"),
+        _("地点"),
+        _("主持人"),
+        _("状态"),
+        _("议定事项"),
+    ],
+    widths=[30, 16, 18, 11, 20, 12, 8, 8],
+)
+
+
+def meeting_rows(meetings) -> Iterator[list[object]]:
+    kinds, statuses = labels(MeetingKind), labels(MeetingStatus)
+    counted = meetings.annotate(decided=Count("decisions")).order_by("-date", "-pk")
+    item: JointMeeting
+    for item in counted.iterator(chunk_size=2000):
+        yield [
+            item.title,
+            kinds.get(item.kind, item.kind),
+            item.unit.name,
+            item.date.isoformat(),
+            item.place,
+            item.chair,
+            statuses.get(item.status, item.status),
+            item.decided,  # type: ignore[attr-defined]
         ]

@@ -22,6 +22,7 @@ urlpatterns = [
     path("inspections/windows/", views.window_list, name="window_list"),
     path("inspections/checklists/", views.checklists, name="checklists"),
     path("meetings/", views.meeting_list, name="meeting_list"),
+    path("meetings/export/", views.meeting_export, name="meeting_export"),
     path("meetings/new/", views.meeting_new, name="meeting_new"),
     path("meetings/<int:pk>/", views.meeting_detail, name="meeting_detail"),
     path("regions/", views.region_list, name="region_list"),

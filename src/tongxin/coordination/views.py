@@ -658,10 +658,21 @@ def meeting_list(request):
             "page": page,
             "warnings": warnings,
             "can_manage": user.can(Cap.COORDINATION_MANAGE),
+            "can_export": user.can(Cap.LIST_EXPORT),
+            **export_context(request),
             "kinds": MeetingKind.choices,
             "params": request.GET,
         },
     )
+
+
+@capability_required(Cap.COORDINATION_READ, Cap.LIST_EXPORT)
+def meeting_export(request):
+    """The meetings on the page (its filters), every one, as Excel or CSV."""
+    from .exports import MEETINGS, meeting_rows
+
+    meetings = selectors.meeting_list_for(request.user, request.GET)
+    return export_response(request, MEETINGS, meeting_rows(meetings))
 
 
 @capability_required(Cap.COORDINATION_MANAGE)

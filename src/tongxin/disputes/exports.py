@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 from django.utils.translation import gettext_lazy as _
 
-from tongxin.exchange.lists import ListExport, labels, local_time
+from tongxin.exchange.lists import ListExport, labels, local_time, yes_no
 
 from .models import (
     Dispute,
@@ -18,6 +18,7 @@ from .models import (
     Kind,
     Result,
     RiskLevel,
+    ScreeningReport,
     Severity,
     Source,
     Status,
@@ -102,4 +103,41 @@ def incident_rows(incidents) -> Iterator[list[object]]:
             statuses.get(item.status, item.status),
             local_time(item.reported_at),
             item.dispute.number if item.dispute else "",
+        ]
+
+
+SCREENING = ListExport(
+    title=_("月度排查报告"),
+    slug="screening-reports",
+    object_type="disputes.screeningreport",
+    headers=[
+        _("社区"),
+        _("月份"),
+        _("零报告"),
+        _("走访排查（户次）"),
+        _("纠纷件数"),
+        _("填报截止日期"),
+        _("逾期填报"),
+        _("填报人"),
+        _("填报时间"),
+    ],
+    widths=[20, 9, 8, 10, 8, 12, 8, 14, 16],
+)
+
+
+def report_rows(reports) -> Iterator[list[object]]:
+    """Each monthly report of `selectors.report_list_for` (its dispute count annotated); the
+    free texts stay on the page."""
+    item: ScreeningReport
+    for item in reports.iterator(chunk_size=2000):
+        yield [
+            item.unit.name,
+            f"{item.period:%Y-%m}",
+            yes_no(item.is_zero),
+            item.visits,
+            item.dispute_count,  # type: ignore[attr-defined]
+            item.deadline.isoformat(),
+            yes_no(item.late),
+            item.filed_by.username,
+            local_time(item.filed_at),
         ]

@@ -11,6 +11,7 @@ urlpatterns = [
     path("<int:pk>/edit/", views.dispute_edit, name="dispute_edit"),
     path("<int:pk>/documents/<int:document>/", views.dispute_document, name="dispute_document"),
     path("screening/", views.screening_list, name="screening_list"),
+    path("screening/export/", views.screening_export, name="screening_export"),
     path("screening/new/", views.screening_new, name="screening_new"),
     path("screening/calendar/", views.screening_calendar, name="screening_calendar"),
     path("screening/rule/", views.screening_rule, name="screening_rule"),

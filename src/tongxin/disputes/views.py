@@ -67,8 +67,19 @@ def screening_list(request):
             "month": request.GET.get("month", ""),
             "can_file": request.user.can(Cap.SCREENING_FILE),
             "can_calendar": request.user.can(Cap.DASHBOARD),
+            "can_export": request.user.can(Cap.LIST_EXPORT),
+            **export_context(request),
         },
     )
+
+
+@capability_required(Cap.DISPUTE_READ, Cap.LIST_EXPORT)
+def screening_export(request):
+    """The monthly reports on the page (its month and unit), every one, as Excel or CSV."""
+    from .exports import SCREENING, report_rows
+
+    reports = selectors.report_list_for(request.user, request.GET)
+    return export_response(request, SCREENING, report_rows(reports))
 
 
 def _default_period(communities) -> str:
