@@ -357,15 +357,20 @@ def test_screening_reports_and_meetings_export_with_their_filters(client):
     from tongxin.disputes import services as disputes
 
     officer = community_officer(1)
+    dispute(officer, COMMUNITIES[0], found_on=date(2026, 3, 5))
+    dispute(officer, COMMUNITIES[0], found_on=date(2026, 3, 9))
     march = disputes.report_file(
-        actor=officer, unit=unit(COMMUNITIES[0]), period=date(2026, 3, 1), is_zero=True
+        actor=officer, unit=unit(COMMUNITIES[0]), period=date(2026, 3, 1), is_zero=False
     )
     disputes.report_file(
         actor=officer, unit=unit(COMMUNITIES[0]), period=date(2026, 2, 1), is_zero=True
     )
     client.force_login(officer)
-    rows = both_formats(client, reverse("disputes:screening_export"), {"month": "2026-03"})
-    assert [r[:3] for r in rows[2:]] == [[march.unit.name, "2026-03", "是"]]
+    url = reverse("disputes:screening_export")
+    rows = both_formats(client, url, {"month": "2026-03"})
+    assert [r[:5] for r in rows[2:]] == [[march.unit.name, "2026-03", "否", "0", "2"]]
+    months = [r[1] for r in exported(client.get(url, {"format": "csv"}))[2:]]
+    assert months == ["2026-03", "2026-02"]  # newest month first, as on the page
 
     office = User.objects.get(username="district_officer")
     meeting = coordination.meeting_create(
@@ -376,7 +381,20 @@ def test_screening_reports_and_meetings_export_with_their_filters(client):
         agenda="研究随迁子女入学。",
         place="区民宗局",
     )
+    coordination.decision_add(actor=office, meeting=meeting, text="各街道摸清随迁子女入学需求")
+    special = coordination.meeting_create(
+        actor=office,
+        title="专题会议",
+        kind="special",
+        date=timezone.localdate() - timedelta(days=1),
+        agenda="清真食品监管。",
+    )
     login_as(client, "district_officer")
-    rows = both_formats(client, reverse("coordination:meeting_export"), {})
+    url = reverse("coordination:meeting_export")
+    rows = both_formats(client, url, {"kind": "regular"})
     [row] = [r for r in rows[2:] if r[0] == meeting.title and r[3] == meeting.date.isoformat()]
-    assert row[1:3] == ["联席会议", meeting.unit.name] and row[7] == "0"
+    assert row[1:3] == ["联席会议", meeting.unit.name] and row[7] == "1"
+    assert special.title not in {r[0] for r in rows[2:]}
+    everything = exported(client.get(url, {"format": "csv"}))
+    titles = [r[0] for r in everything[2:]]
+    assert titles.index(special.title) < titles.index(meeting.title)  # newest first

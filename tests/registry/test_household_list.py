@@ -70,3 +70,40 @@ def test_the_household_export_keeps_the_filters(client):
     assert [r[:2] + r[3:6] for r in rows[2:]] == [["马明", "解放路 18 号 301", GRID_A, "2", "1"]]
     login_as(client, "police_liaison")
     assert client.get(reverse("registry:household_export")).status_code == 403
+
+
+@pytest.mark.django_db
+def test_a_head_outside_the_users_scope_is_not_named(client):
+    housing = home("解放路 20 号 101", GRID_B)
+    household = services.household_create(actor=officer(), housing=housing, grid=grid(GRID_B))
+    head = register(officer(), "艾力", grid_unit=grid(GRID_A))  # lives in the other grid
+    services.household_add_member(
+        actor=officer(), household=household, person=head, relationship="02"
+    )
+    login_as(client, "grid_worker_b")
+    response = client.get(reverse("registry:household_list"), {"q": "解放路 20"})
+    [(row, _grid)] = response.context["rows"]
+    assert row.pk == household.pk and row.head_name is None and row.size == 1
+    assert "艾力" not in response.content.decode()
+    login_as(client, "community_officer")  # sees both grids, so the head
+    [(row, _grid)] = client.get(reverse("registry:household_list"), {"q": "解放路 20"}).context[
+        "rows"
+    ]
+    assert row.head_name == "艾力"
+
+
+@pytest.mark.django_db
+def test_a_record_merged_away_cannot_join_a_household():
+    from django.core.exceptions import ValidationError
+
+    household = services.household_create(
+        actor=officer(), housing=home("解放路 20 号 101", GRID_A), grid=grid(GRID_A)
+    )
+    kept = register(officer(), "马明", grid_unit=grid(GRID_A))
+    gone = register(officer(), "马明", grid_unit=grid(GRID_A))
+    services.person_merge(actor=officer(), survivor=kept, duplicate=gone, reason="同一人")
+    gone.refresh_from_db()
+    with pytest.raises(ValidationError, match="已合并"):
+        services.household_add_member(
+            actor=officer(), household=household, person=gone, relationship="02"
+        )

@@ -136,6 +136,7 @@ def meeting_list_for(user, params=None) -> QuerySet[JointMeeting]:
     meetings = scoped(user, JointMeeting.objects.select_related("unit"))
     if params.get("kind"):
         meetings = meetings.filter(kind=params["kind"])
-    if params.get("year", "").isdigit():
-        meetings = meetings.filter(date__year=int(params["year"]))
+    year = params.get("year", "")
+    if year.isascii() and year.isdigit():  # "²" passes isdigit and fails int
+        meetings = meetings.filter(date__year=int(year))
     return meetings

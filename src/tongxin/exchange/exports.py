@@ -122,7 +122,7 @@ HOUSEHOLDS = ListExport(
 )
 
 
-def household_rows(households) -> Iterator[list[object]]:
+def household_rows(user, households) -> Iterator[list[object]]:
     """Each household of a `registry.selectors.household_list_for` queryset as exported
     cells: its head's name (as in the person list), home, grid, size, children out of school."""
     from tongxin.geo.models import Unit
@@ -130,7 +130,7 @@ def household_rows(households) -> Iterator[list[object]]:
 
     paths = households.order_by().values("unit_path")
     grids = {u.path: u for u in Unit.objects.filter(path__in=paths)}
-    for item in with_members(households).iterator(chunk_size=2000):
+    for item in with_members(user, households).iterator(chunk_size=2000):
         grid = grids.get(item.unit_path)
         yield [
             item.head_name or "",  # type: ignore[attr-defined]

@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection, models
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from tongxin.accounts.scoping import scoped, visible_units
 from tongxin.core import crypto
@@ -136,7 +137,7 @@ def person_list_for(user, filters: PersonFilters) -> models.QuerySet[Person]:
 
             unit = Unit.objects.filter(code=filters.unit).first()
         if unit is None:
-            raise ValidationError({"unit": ["单位代码不存在。"]})
+            raise ValidationError({"unit": [_("单位代码不存在。")]})
         from tongxin.geo.models import subtree_q
 
         persons = persons.filter(subtree_q(unit.path, "unit_path"))
@@ -232,7 +233,7 @@ def housing_list_for(user, params) -> models.QuerySet[Housing]:
     if params.get("unit"):
         unit = Unit.objects.filter(code=params["unit"]).first()
         if unit is None:
-            raise ValidationError({"unit": ["单位代码不存在。"]})
+            raise ValidationError({"unit": [_("单位代码不存在。")]})
         housing = housing.filter(subtree_q(unit.path, "unit_path"))
     if params.get("kind") in HousingKind.values:
         housing = housing.filter(kind=params["kind"])
@@ -287,7 +288,7 @@ def household_list_for(user, params) -> models.QuerySet[Household]:
     if params.get("unit"):
         unit = Unit.objects.filter(code=params["unit"]).first()
         if unit is None:
-            raise ValidationError({"unit": ["单位代码不存在。"]})
+            raise ValidationError({"unit": [_("单位代码不存在。")]})
         households = households.filter(subtree_q(unit.path, "unit_path"))
     q = (params.get("q") or "").strip()
     if q:
@@ -303,11 +304,13 @@ def household_list_for(user, params) -> models.QuerySet[Household]:
     return households.order_by("-pk")
 
 
-def with_members(households: models.QuerySet[Household]) -> models.QuerySet[Household]:
-    """The households with their home, head (name and record), size and children out of
-    school, each counted from the members' household index."""
+def with_members(user, households: models.QuerySet[Household]) -> models.QuerySet[Household]:
+    """The households with their home, head (name and record — only a head the user may see,
+    never a record merged away), size and children out of school, each counted from the
+    members' household index."""
     members = HouseholdMember.objects.filter(household=models.OuterRef("pk")).order_by()
-    head = members.filter(relationship=Relationship.HEAD).order_by("pk")
+    visible = scoped(user, Person.objects.filter(merged_into__isnull=True)).values("pk")
+    head = members.filter(relationship=Relationship.HEAD, person__in=visible).order_by("pk")
     counted = members.values("household").annotate(n=models.Count("pk")).values("n")[:1]
     gaps = (
         members.filter(schooling__in=SCHOOLING_GAPS)
@@ -315,7 +318,7 @@ def with_members(households: models.QuerySet[Household]) -> models.QuerySet[Hous
         .annotate(n=models.Count("pk"))
         .values("n")[:1]
     )
-    return households.select_related("housing", "housing__grid").annotate(
+    return households.select_related("housing").annotate(
         head_name=models.Subquery(head.values("person__name")[:1]),
         head_id=models.Subquery(head.values("person_id")[:1]),
         size=models.Subquery(counted, output_field=models.IntegerField()),
@@ -324,9 +327,9 @@ def with_members(households: models.QuerySet[Household]) -> models.QuerySet[Hous
 
 
 def household_page(
-    households: models.QuerySet[Household], *, after: int | None, size: int = 50
+    user, households: models.QuerySet[Household], *, after: int | None, size: int = 50
 ) -> tuple[list[Household], int | None]:
     """One keyset page, ids first (as `housing_page`)."""
     ids, next_after = keyset_page(households.values_list("pk", flat=True), after=after, size=size)
-    rows = with_members(Household.objects.filter(pk__in=ids)).order_by("-pk")
+    rows = with_members(user, Household.objects.filter(pk__in=ids)).order_by("-pk")
     return list(rows), next_after

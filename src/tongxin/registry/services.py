@@ -335,6 +335,8 @@ def household_add_member(
     schooling: str = "na",
     request=None,
 ) -> HouseholdMember:
+    if person.merged_into_id:
+        raise ValidationError({"person": [_("该档案已合并到另一档案，请添加合并后的档案。")]})
     if (
         relationship == Relationship.HEAD
         and household.members.filter(relationship=Relationship.HEAD).exists()

@@ -444,7 +444,7 @@ def household_list(request):
 
     try:
         households = household_list_for(request.user, request.GET)
-        rows, next_after = household_page(households, after=page_after(request))
+        rows, next_after = household_page(request.user, households, after=page_after(request))
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
         rows, next_after = [], None
@@ -475,7 +475,7 @@ def household_export(request):
         households = household_list_for(request.user, request.GET)
     except ValidationError as exc:
         return HttpResponseBadRequest(" ".join(exc.messages))
-    return export_response(request, HOUSEHOLDS, household_rows(households))
+    return export_response(request, HOUSEHOLDS, household_rows(request.user, households))
 
 
 def page_after(request) -> int | None:
