@@ -124,20 +124,27 @@ HOUSEHOLDS = ListExport(
 
 def household_rows(user, households) -> Iterator[list[object]]:
     """Each household of a `registry.selectors.household_list_for` queryset as exported
-    cells: its head's name (as in the person list), home, grid, size, children out of school."""
+    cells: its head's name (when the user may see the head), home, grid, size, children out
+    of school. Heads are read per chunk of 500 households."""
+    from itertools import islice
+
     from tongxin.geo.models import Unit
-    from tongxin.registry.selectors import with_members
+    from tongxin.registry.selectors import heads_for, with_members
 
     paths = households.order_by().values("unit_path")
     grids = {u.path: u for u in Unit.objects.filter(path__in=paths)}
-    for item in with_members(user, households).iterator(chunk_size=2000):
-        grid = grids.get(item.unit_path)
-        yield [
-            item.head_name or "",  # type: ignore[attr-defined]
-            item.housing.address if item.housing else "",
-            grid.name if grid else "",
-            grid.code if grid else "",
-            item.size or 0,  # type: ignore[attr-defined]
-            item.schooling_gaps or 0,  # type: ignore[attr-defined]
-            timezone.localtime(item.created_at).date().isoformat(),
-        ]
+    ordered = with_members(households).iterator(chunk_size=2000)
+    while chunk := list(islice(ordered, 500)):
+        heads = heads_for(user, [item.pk for item in chunk])
+        for item in chunk:
+            grid = grids.get(item.unit_path)
+            head = heads.get(item.pk)
+            yield [
+                head.name if head else "",
+                item.housing.address if item.housing else "",
+                grid.name if grid else "",
+                grid.code if grid else "",
+                item.size or 0,  # type: ignore[attr-defined]
+                item.schooling_gaps or 0,  # type: ignore[attr-defined]
+                timezone.localtime(item.created_at).date().isoformat(),
+            ]

@@ -448,14 +448,14 @@ def household_list(request):
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
         rows, next_after = [], None
-    grids = {u.path: u for u in Unit.objects.filter(path__in={h.unit_path for h in rows})}
+    grids = {u.path: u for u in Unit.objects.filter(path__in={h.unit_path for h, _ in rows})}
     query = request.GET.copy()
     query.pop("after", None)
     return render(
         request,
         "registry/household_list.html",
         {
-            "rows": [(h, grids.get(h.unit_path)) for h in rows],
+            "rows": [(h, head, grids.get(h.unit_path)) for h, head in rows],
             "next_after": next_after,
             "params": request.GET,
             "query": query.urlencode(),
