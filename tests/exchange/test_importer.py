@@ -6,6 +6,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import time
 from datetime import date
 from pathlib import Path
 
@@ -325,6 +326,14 @@ def test_cli_prints_json_last(tmp_path, capsys):
     assert summary["error_report"].endswith(".xlsx") and Path(summary["error_report"]).is_file()
 
 
+def _running(pid: str) -> bool:
+    """Alive and not a zombie (an orphan's exit is reaped by whatever runs as init)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
 @pytest.mark.parametrize("first_load", [False, True], ids=["indexes-kept", "first-load"])
 def test_a_killed_import_resumes_without_duplicates_or_losses(tmp_path, first_load):
     """A real process, killed mid-import, then run again: every row exactly once. As a
@@ -387,8 +396,17 @@ def test_a_killed_import_resumes_without_duplicates_or_losses(tmp_path, first_lo
     )
     line = proc.stderr.readline()  # the first committed batch
     assert "新增" in line, line
+    # The process preparing rows for it (the file is over 1 MB? then forked; else none).
+    children = subprocess.run(
+        ["pgrep", "-P", str(proc.pid)], capture_output=True, text=True
+    ).stdout.split()
     proc.send_signal(signal.SIGKILL)
     proc.wait(timeout=30)
+    # The child ends with its parent, not blocked for ever on a pipe no one reads.
+    deadline = time.monotonic() + 30
+    while any(map(_running, children)) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not [pid for pid in children if _running(pid)], "orphaned child"
     if first_load:
         assert indexes() != before  # killed with the indexes dropped
     result = subprocess.run(
