@@ -89,8 +89,9 @@ def unmasking(request) -> tuple[bool, str]:
 
 
 def export_context(request, *, maskable: bool = False) -> dict:
-    """What a list page's export links need (`exchange/_export_links.html`): its filters,
-    without its page; and, for a list with personal fields, whether to offer the unmasked
+    """What a list page's export links need (`exchange/_export_links.html`): its filters
+    without page, cursor or export fields (`export_query`, also the base of the page's own
+    next-page link); and, for a list with personal fields, whether to offer the unmasked
     export (which asks for its purpose)."""
     query = request.GET.copy()
     for key in ("page", "after", "format", "unmasked", "purpose"):

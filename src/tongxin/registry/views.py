@@ -405,8 +405,6 @@ def housing_list(request):
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
         rows, next_after = [], None
-    query = request.GET.copy()
-    query.pop("after", None)
     return render(
         request,
         "registry/housing_list.html",
@@ -414,7 +412,6 @@ def housing_list(request):
             "rows": rows,
             "next_after": next_after,
             "params": request.GET,
-            "query": query.urlencode(),
             "kinds": HousingKind.choices,
             # Housing is the registry's: exported with the persons' right, not the lists'.
             "can_export": request.user.can(Cap.PERSON_EXPORT),
@@ -449,8 +446,6 @@ def household_list(request):
         messages.error(request, " ".join(exc.messages))
         rows, next_after = [], None
     grids = {u.path: u for u in Unit.objects.filter(path__in={h.unit_path for h, _ in rows})}
-    query = request.GET.copy()
-    query.pop("after", None)
     return render(
         request,
         "registry/household_list.html",
@@ -458,7 +453,6 @@ def household_list(request):
             "rows": [(h, head, grids.get(h.unit_path)) for h, head in rows],
             "next_after": next_after,
             "params": request.GET,
-            "query": query.urlencode(),
             "can_export": request.user.can(Cap.PERSON_EXPORT),
             **export_context(request),
         },
