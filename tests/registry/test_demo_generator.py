@@ -11,14 +11,14 @@ import pytest
 from django.db import transaction
 
 from tongxin.core.validators import citizen_id_info
-from tongxin.registry.codes import Relationship
+from tongxin.registry.codes import HousingKind, Relationship
 from tongxin.registry.demo import (
     ARRIVAL_MONTH_WEIGHTS,
     DEPARTURE_MONTH_WEIGHTS,
     _seasonal_date,
     load_demo_persons,
 )
-from tongxin.registry.models import HouseholdMember, Person, Stay
+from tongxin.registry.models import HouseholdMember, Housing, Person, Stay
 
 COUNT = 600
 # The day the demo's five years end: pinned, because the generator's draws depend on it.
@@ -85,6 +85,18 @@ def test_families_live_in_housing_with_a_head(persons):
     heads = Counter(m.household_id for m in members if m.relationship == Relationship.HEAD)
     assert set(heads.values()) == {1} and len(heads) == len(households)
     assert max(Counter(m.household_id for m in members).values()) > 2  # children too
+
+
+def test_rented_homes_have_a_landlord_and_a_yearly_lease(persons):
+    homes = list(Housing.objects.filter(households__members__person__in=persons).distinct())
+    rented = [h for h in homes if h.kind == HousingKind.RENTED]
+    assert 0.4 < len(rented) / len(homes) < 0.8
+    assert all(h.landlord_name and len(h.landlord_phone) == 11 for h in rented)
+    assert all(h.rental_start < h.rental_end for h in rented)
+    assert not any(h.rental_end or h.landlord_phone for h in homes if h not in rented)
+    # Leases run out all through the year: some within the housing list's 30 days, some lately.
+    assert any(TODAY <= h.rental_end <= TODAY + timedelta(days=30) for h in rented)
+    assert any(TODAY - timedelta(days=45) <= h.rental_end < TODAY for h in rented)
 
 
 def test_five_years_of_seasonal_arrivals_moves_and_departures(persons):

@@ -250,6 +250,19 @@ DEPARTURE_MONTH_WEIGHTS = [14, 6, 4, 5, 6, 7, 6, 6, 6, 7, 9, 16]
 DEMO_BATCH = 5000
 
 
+def _lease(arrival: date, departure: date | None, today: date) -> tuple[date, date]:
+    """A rented home's current lease: signed on arrival and renewed a year at a time; ended on
+    departure, or (for a household still here) running out within a year of today, some
+    lapsed in the last six weeks — so the housing list's "leases ending" filters have rows.
+    Drawn from the dates alone, not the generator's random stream (the demo stays the same
+    for a seed)."""
+    if departure is not None:
+        return arrival, departure
+    years = max(1, (today - timedelta(days=45) - arrival).days // 365 + 1)
+    start = arrival + timedelta(days=365 * (years - 1))
+    return start, arrival + timedelta(days=365 * years)
+
+
 def _seasonal_date(rng: random.Random, start: date, end: date, weights: list[int]) -> date:
     for _attempt in range(20):
         year = rng.randint(start.year, end.year)
@@ -438,6 +451,10 @@ def _generate(count: int, *, seed: int, progress, today: date | None = None) -> 
             if made >= 10 and rng.random() < 0.1 and (today - arrival).days > 120
             else None
         )
+        if kind == HousingKind.RENTED:
+            housing["rental_start"], housing["rental_end"] = _lease(arrival, departure, today)
+            phone = f"13{(arrival.toordinal() * 7919 + made) % 10**9:09d}"
+            housing["landlord_phone_enc"] = crypto.encrypt(phone)
         reason = rng.choices(StayReason.values, weights=[50, 25, 6, 10, 5, 2, 2])[0]
         persons, members, stays = [], [], []
         head_sex = "1"
