@@ -92,11 +92,24 @@ def test_rented_homes_have_a_landlord_and_a_yearly_lease(persons):
     rented = [h for h in homes if h.kind == HousingKind.RENTED]
     assert 0.4 < len(rented) / len(homes) < 0.8
     assert all(h.landlord_name and len(h.landlord_phone) == 11 for h in rented)
-    assert all(h.rental_start < h.rental_end for h in rented)
+    assert all(0 < (h.rental_end - h.rental_start).days <= 365 for h in rented)
     assert not any(h.rental_end or h.landlord_phone for h in homes if h not in rented)
-    # Leases run out all through the year: some within the housing list's 30 days, some lately.
-    assert any(TODAY <= h.rental_end <= TODAY + timedelta(days=30) for h in rented)
-    assert any(TODAY - timedelta(days=45) <= h.rental_end < TODAY for h in rented)
+    # Where someone still lives, leases run out all through the year: some within the
+    # housing list's 30 days, some lately; where everyone left, on the day they left.
+    lived_in = set(
+        Stay.objects.filter(housing__in=rented, departure_date__isnull=True).values_list(
+            "housing_id", flat=True
+        )
+    )
+    ends = [h.rental_end for h in rented if h.pk in lived_in]
+    assert any(TODAY <= end <= TODAY + timedelta(days=30) for end in ends)
+    assert any(TODAY - timedelta(days=45) <= end < TODAY for end in ends)
+    left = [h for h in rented if h.pk not in lived_in]
+    departures = {
+        s.housing_id: s.departure_date
+        for s in Stay.objects.filter(housing__in=left, left_by_move=False)
+    }
+    assert left and all(h.rental_end == departures[h.pk] for h in left)
 
 
 def test_five_years_of_seasonal_arrivals_moves_and_departures(persons):

@@ -251,16 +251,16 @@ DEMO_BATCH = 5000
 
 
 def _lease(arrival: date, departure: date | None, today: date) -> tuple[date, date]:
-    """A rented home's current lease: signed on arrival and renewed a year at a time; ended on
-    departure, or (for a household still here) running out within a year of today, some
-    lapsed in the last six weeks — so the housing list's "leases ending" filters have rows.
-    Drawn from the dates alone, not the generator's random stream (the demo stays the same
-    for a seed)."""
+    """A rented home's current lease: signed on arrival and renewed a year at a time; for a
+    household that left, the last one, ended on departure; for one still here, running out
+    within a year of today, some lapsed in the last six weeks — so the housing list's
+    "leases ending" filters have rows. Drawn from the dates alone, not the generator's
+    random stream (the demo stays the same for a seed)."""
     if departure is not None:
-        return arrival, departure
+        renewals = (departure - arrival).days // 365
+        return arrival + timedelta(days=365 * renewals), departure
     years = max(1, (today - timedelta(days=45) - arrival).days // 365 + 1)
-    start = arrival + timedelta(days=365 * (years - 1))
-    return start, arrival + timedelta(days=365 * years)
+    return arrival + timedelta(days=365 * (years - 1)), arrival + timedelta(days=365 * years)
 
 
 def _seasonal_date(rng: random.Random, start: date, end: date, weights: list[int]) -> date:
