@@ -285,7 +285,7 @@ ROUTES = [
     Route("registry:duplicates", MERGERS),
     Route("registry:duplicate_rules", MERGERS),
     Route("registry:break_glass", MERGERS),
-    Route("registry:export_csv", EXPORTERS),
+    Route("registry:person_export", EXPORTERS),
     Route("registry:visit_list", PERSON_WRITERS),
     Route("registry:visit_new", PERSON_WRITERS, ok=302),
     Route(
@@ -299,6 +299,7 @@ ROUTES = [
     Route("registry:visit_member_remove", PERSON_WRITERS, args=("draft_a", 0), ok=405),
     Route("registry:visit_submit", PERSON_WRITERS, args=("draft_a",), ok=405),
     Route("exchange:import_list", IMPORTERS),
+    Route("exchange:import_list_export", IMPORTERS & LIST_EXPORTERS),
     Route("exchange:import_upload", IMPORTERS),
     Route("exchange:import_template", IMPORTERS),
     Route(
@@ -321,7 +322,6 @@ ROUTES = [
     ),
     Route("exchange:import_cancel", IMPORTERS, args=("job_s",), ok=405),
     Route("exchange:import_resume", IMPORTERS, args=("job_s",), ok=405),
-    Route("exchange:export_xlsx", EXPORTERS),
     Route("services:request_list", REQUEST_READERS),
     Route("services:request_export", REQUEST_READERS & LIST_EXPORTERS),
     Route("services:request_new", REQUEST_HANDLERS),
@@ -447,10 +447,12 @@ ROUTES = [
         out_of_scope=COORD_READERS - TASK_VIEWERS,
     ),
     Route("coordination:notice_list", COORD_READERS),
+    Route("coordination:notice_export", COORD_READERS & LIST_EXPORTERS),
     Route("coordination:notice_new", COORD_MANAGERS),
     Route("coordination:notice_detail", COORD_READERS, args=("notice",)),
     Route("coordination:notice_print", COORD_READERS, args=("notice",)),
     Route("coordination:assessment_list", DASHBOARD_READERS),
+    Route("coordination:assessment_export", DASHBOARD_READERS & LIST_EXPORTERS),
     Route(
         "coordination:assessment_detail",
         ASSESSMENT_VIEWERS,
@@ -468,6 +470,7 @@ ROUTES = [
         out_of_scope=COORD_READERS - INSPECTION_VIEWERS,
     ),
     Route("coordination:window_list", COORD_READERS),
+    Route("coordination:window_export", COORD_READERS & LIST_EXPORTERS),
     Route("coordination:checklists", INSPECTORS),
     Route("coordination:meeting_list", COORD_READERS),
     Route("coordination:meeting_new", COORD_MANAGERS),
@@ -478,6 +481,8 @@ ROUTES = [
         out_of_scope=COORD_READERS - MEETING_VIEWERS,
     ),
     Route("coordination:region_list", COOP_READERS),
+    # Origin liaisons read their region but export nothing (no 导出工作清单).
+    Route("coordination:region_export", COOP_READERS & LIST_EXPORTERS),
     Route("coordination:region_new", COORD_MANAGERS),
     Route(
         "coordination:region_detail",
@@ -545,6 +550,7 @@ ROUTES = [
     ),
     Route("geo:grid_edit", GEO_MANAGERS, args=("grid_a",)),
     Route("accounts:department_list", GEO_READERS),
+    Route("accounts:department_export", GEO_READERS & LIST_EXPORTERS),
     Route("accounts:department_create", {"city_admin", "district_officer"}),
     Route(
         "accounts:department_edit",
@@ -553,6 +559,7 @@ ROUTES = [
         out_of_scope={"district_officer"},
     ),
     Route("accounts:user_list", {"sysadmin"}),
+    Route("accounts:user_export", {"sysadmin"}),
     Route("accounts:user_create", {"sysadmin"}),
     Route("accounts:user_edit", {"sysadmin"}, args=("street_officer",)),
     Route("accounts:policy", {"secadmin"}),

@@ -214,3 +214,12 @@ def test_the_statistics_page_drills_into_a_unit_of_the_users_scope(client):
     assert client.get(url, {"unit": "410104", "year": YEAR}).status_code == 404
     page = client.get(url, {"year": YEAR}).content.decode()
     assert f"北下街街道{YEAR} 年度" in page
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("year", ["²", "0", "1", "9999", "10000", "-1", "9" * 5000])
+def test_a_year_no_calendar_holds_is_ignored_not_a_crash(client, year):
+    _meetings()
+    login_as(client, "district_officer")
+    for name in ("statistics", "meeting_list", "meeting_export", "assessment_list"):
+        assert client.get(reverse(f"coordination:{name}"), {"year": year}).status_code == 200

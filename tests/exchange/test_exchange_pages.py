@@ -138,10 +138,10 @@ def test_template_has_headers_and_dropdowns(client):
 def test_excel_export_is_scoped_masked_watermarked_and_audited(client):
     user = login_as(client, "grid_worker_a")
     assert (
-        client.get(reverse("exchange:export_xlsx")).status_code == 403
+        client.get(reverse("registry:person_export")).status_code == 403
     )  # grid workers do not export
     user = login_as(client, "community_officer")
-    response = client.get(reverse("exchange:export_xlsx"), {"purpose": "月度核对"})
+    response = client.get(reverse("registry:person_export"), {"purpose": "月度核对"})
     assert response.status_code == 200
     book = load_workbook(
         __import__("io").BytesIO(b"".join(response.streaming_content)), read_only=True
@@ -160,4 +160,4 @@ def test_excel_export_is_scoped_masked_watermarked_and_audited(client):
     assert AuditEvent.objects.filter(
         action="export", actor_username="community_officer", purpose="月度核对"
     ).exists()
-    assert client.get(reverse("exchange:export_xlsx"), {"unmasked": "1"}).status_code == 400
+    assert client.get(reverse("registry:person_export"), {"unmasked": "1"}).status_code == 400

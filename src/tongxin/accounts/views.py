@@ -15,6 +15,7 @@ from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from tongxin.audit.services import Action, Outcome, audit_record
+from tongxin.exchange.lists import export_context, export_response
 
 from . import services
 from .decorators import capability_required
@@ -22,6 +23,7 @@ from .forms import DepartmentForm, LoginForm, OtpForm, PasswordChangeForm, Polic
 from .models import Department, SecurityPolicy, User
 from .roles import Cap, Role
 from .scoping import get_scoped_or_404, scoped, visible_departments, visible_units
+from .selectors import department_list_for, user_list_for
 
 
 def _safe_next(request, fallback: str = "/") -> str:
@@ -152,16 +154,22 @@ def password_change(request):
 
 @capability_required(Cap.ACCOUNT_MANAGE)
 def user_list(request):
-    users = scoped(
-        request.user,
-        User.objects.select_related("unit", "department"),
-        capability=Cap.ACCOUNT_MANAGE,
-    )
     q = request.GET.get("q", "").strip()
-    if q:
-        users = users.filter(username__icontains=q) | users.filter(full_name__icontains=q)
-    users = users.prefetch_related("role_grants")[:200]
-    return render(request, "accounts/user_list.html", {"users": users, "q": q})
+    users = user_list_for(request.user, q=q).prefetch_related("role_grants")[:200]
+    return render(
+        request,
+        "accounts/user_list.html",
+        {"users": users, "q": q, **export_context(request)},
+    )
+
+
+@capability_required(Cap.ACCOUNT_MANAGE)
+def user_export(request):
+    """The searched accounts, every one, as Excel or CSV: the access review (权限清查)."""
+    from .exports import ACCOUNTS, account_rows
+
+    users = user_list_for(request.user, q=request.GET.get("q", ""))
+    return export_response(request, ACCOUNTS, account_rows(users))
 
 
 def _user_form(request, editing: User | None):
@@ -233,12 +241,24 @@ def user_edit(request, username: str):
 
 @capability_required(Cap.GEO_READ)
 def department_list(request):
-    departments = visible_departments(request.user).select_related("unit", "liaison")
     return render(
         request,
         "accounts/department_list.html",
-        {"departments": departments, "can_manage": request.user.can(Cap.DEPARTMENT_MANAGE)},
+        {
+            "departments": department_list_for(request.user),
+            "can_manage": request.user.can(Cap.DEPARTMENT_MANAGE),
+            "can_export": request.user.can(Cap.LIST_EXPORT),
+            **export_context(request),
+        },
     )
+
+
+@capability_required(Cap.GEO_READ, Cap.LIST_EXPORT)
+def department_export(request):
+    """The departments the user may see as Excel or CSV, as the page shows them."""
+    from .exports import DEPARTMENTS, department_rows
+
+    return export_response(request, DEPARTMENTS, department_rows(department_list_for(request.user)))
 
 
 def _department_form(request, department: Department | None):

@@ -17,14 +17,17 @@ from tongxin.accounts.scoping import scoped
 
 from .models import (
     ASSIGNMENT_OPEN,
+    Assessment,
     CirculationNotice,
     Inspection,
     InspectionStatus,
     JointMeeting,
     NoticeStatus,
+    PartnerRegion,
     SupervisionTask,
     TaskAssignment,
     TaskStatus,
+    WindowUnit,
 )
 
 
@@ -131,12 +134,41 @@ def inspection_list_for(user, params=None) -> QuerySet[Inspection]:
     return inspections
 
 
+def year_param(value: str | None) -> int | None:
+    """A `?year=` the database can filter on, or None: ASCII digits ("²" passes `isdigit`
+    and fails `int`) of a year from 1900 to 2999 (year 1 in local time is before the first
+    UTC date, 10000 after the last; the database raises on both)."""
+    value = value or ""
+    if value.isascii() and value.isdigit() and len(value) == 4 and 1900 <= int(value) <= 2999:
+        return int(value)
+    return None
+
+
 def meeting_list_for(user, params=None) -> QuerySet[JointMeeting]:
     params = params or {}
     meetings = scoped(user, JointMeeting.objects.select_related("unit"))
     if params.get("kind"):
         meetings = meetings.filter(kind=params["kind"])
-    year = params.get("year", "")
-    if year.isascii() and year.isdigit():  # "²" passes isdigit and fails int
-        meetings = meetings.filter(date__year=int(year))
+    if (year := year_param(params.get("year"))) is not None:
+        meetings = meetings.filter(date__year=year)
     return meetings
+
+
+def assessment_list_for(user, params=None) -> QuerySet[Assessment]:
+    """Assessments in scope: a street its own, the offices those below. Filter: `year`
+    (ignored when malformed)."""
+    params = params or {}
+    assessments = scoped(user, Assessment.objects.select_related("unit"))
+    if (year := year_param(params.get("year"))) is not None:
+        assessments = assessments.filter(year=year)
+    return assessments
+
+
+def window_list_for(user) -> QuerySet[WindowUnit]:
+    """Window units in scope; a department liaison sees those its department supervises."""
+    return scoped(user, WindowUnit.objects.select_related("unit", "department"))
+
+
+def region_list_for(user) -> QuerySet[PartnerRegion]:
+    """Partner regions in scope; an origin liaison sees its own region only."""
+    return scoped(user, PartnerRegion.objects.select_related("unit"))

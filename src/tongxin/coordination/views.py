@@ -248,8 +248,22 @@ def notice_list(request):
     return render(
         request,
         "coordination/notice_list.html",
-        {"page": page, "can_manage": request.user.can(Cap.COORDINATION_MANAGE)},
+        {
+            "page": page,
+            "can_manage": request.user.can(Cap.COORDINATION_MANAGE),
+            "can_export": request.user.can(Cap.LIST_EXPORT),
+            **export_context(request),
+        },
     )
+
+
+@capability_required(Cap.COORDINATION_READ, Cap.LIST_EXPORT)
+def notice_export(request):
+    """The notices the user may see (drafts only the office's), every one, as Excel or CSV."""
+    from .exports import NOTICES, notice_rows
+
+    notices = selectors.notice_list_for(request.user)
+    return export_response(request, NOTICES, notice_rows(notices))
 
 
 @capability_required(Cap.COORDINATION_MANAGE)
@@ -331,9 +345,7 @@ def notice_print(request, pk: int):
 def assessment_list(request):
     user = request.user
     year = request.GET.get("year", "")
-    assessments = scoped(user, Assessment.objects.select_related("unit"))
-    if year.isdigit():
-        assessments = assessments.filter(year=int(year))
+    assessments = selectors.assessment_list_for(user, request.GET)
     office = _office_or_none(user) if user.can(Cap.COORDINATION_MANAGE) else None
     form = AssessmentOpenForm(request.POST or None, units=_office_units(office))
     if request.method == "POST":
@@ -356,9 +368,20 @@ def assessment_list(request):
             "assessments": assessments[:500],
             "form": form,
             "can_manage": office is not None,
+            "can_export": user.can(Cap.LIST_EXPORT),
+            **export_context(request),
             "year": year,
         },
     )
+
+
+@capability_required(Cap.DASHBOARD, Cap.LIST_EXPORT)
+def assessment_export(request):
+    """The assessments on the page (its year), every one, as Excel or CSV."""
+    from .exports import ASSESSMENTS, assessment_rows
+
+    assessments = selectors.assessment_list_for(request.user, request.GET)
+    return export_response(request, ASSESSMENTS, assessment_rows(assessments))
 
 
 @capability_required(Cap.DASHBOARD)
@@ -556,7 +579,7 @@ def inspection_detail(request, pk: int):
 @capability_required(Cap.COORDINATION_READ)
 def window_list(request):
     user = request.user
-    windows = scoped(user, WindowUnit.objects.select_related("unit", "department"))
+    windows = selectors.window_list_for(user)
     can_manage = user.can(Cap.INSPECTION_MANAGE)
     office = _office_or_none(user)
     scope_root = office or user.unit
@@ -583,8 +606,22 @@ def window_list(request):
     return render(
         request,
         "coordination/window_list.html",
-        {"windows": windows[:500], "form": form, "can_manage": can_manage},
+        {
+            "windows": windows[:500],
+            "form": form,
+            "can_manage": can_manage,
+            "can_export": user.can(Cap.LIST_EXPORT),
+            **export_context(request),
+        },
     )
+
+
+@capability_required(Cap.COORDINATION_READ, Cap.LIST_EXPORT)
+def window_export(request):
+    """The window units the user may see, every one, as Excel or CSV."""
+    from .exports import WINDOWS, window_rows
+
+    return export_response(request, WINDOWS, window_rows(selectors.window_list_for(request.user)))
 
 
 @capability_required(Cap.INSPECTION_MANAGE)
@@ -779,15 +816,26 @@ def meeting_detail(request, pk: int):
 
 @capability_required(Cap.COOPERATION_READ)
 def region_list(request):
-    regions = scoped(request.user, PartnerRegion.objects.select_related("unit"))
+    regions = selectors.region_list_for(request.user)
     return render(
         request,
         "coordination/region_list.html",
         {
             "regions": regions.prefetch_related("stations"),
             "can_manage": request.user.can(Cap.COOPERATION_MANAGE),
+            "can_export": request.user.can(Cap.LIST_EXPORT),
+            **export_context(request),
         },
     )
+
+
+@capability_required(Cap.COOPERATION_READ, Cap.LIST_EXPORT)
+def region_export(request):
+    """The partner regions the user may see, with their stations, as Excel or CSV. Origin
+    liaisons read the page but export nothing (they lack 导出工作清单)."""
+    from .exports import REGIONS, region_rows
+
+    return export_response(request, REGIONS, region_rows(selectors.region_list_for(request.user)))
 
 
 @capability_required(Cap.COOPERATION_MANAGE)
@@ -893,8 +941,7 @@ def statistics(request):
     by = request.GET.get("by", "month")
     if by not in metrics.GROUPINGS:
         by = "month"
-    year = request.GET.get("year", "")
-    year_value = int(year) if year.isdigit() else timezone.localdate().year
+    year_value = selectors.year_param(request.GET.get("year")) or timezone.localdate().year
     assignments = scoped(
         user,
         metrics.assignments_in_year(year_value).filter(subtree_q(root.path, "assignee_path")),

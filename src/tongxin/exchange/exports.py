@@ -1,5 +1,6 @@
 """The registry's lists — persons, housing — as XLSX or CSV through `lists` (SpreadsheetML
-written as text and spooled to disk, or CSV streamed), so a million rows never sit in memory."""
+written as text and spooled to disk, or CSV streamed), so a million rows never sit in memory;
+and the import list: a row per import job the user may see, with its counts."""
 
 from __future__ import annotations
 
@@ -24,10 +25,13 @@ from .lists import (
     ListExport,
     export_response,
     labels,
+    local_time,
     unmasking,
     watermark,
     write_list_xlsx,
+    yes_no,
 )
+from .models import ImportJob, JobStatus
 
 PERSONS = ListExport(
     title=_("人员名单"),
@@ -38,7 +42,7 @@ PERSONS = ListExport(
 )
 
 
-def person_export(request, filters, *, fmt: str) -> HttpResponseBase:
+def person_export(request, filters, *, fmt: str | None = None) -> HttpResponseBase:
     """The filtered, scoped person list; masked unless the role allows and a purpose is given."""
     try:
         full, purpose = unmasking(request)
@@ -148,3 +152,49 @@ def household_rows(user, households) -> Iterator[list[object]]:
                 item.schooling_gaps or 0,  # type: ignore[attr-defined]
                 timezone.localtime(item.created_at).date().isoformat(),
             ]
+
+
+IMPORT_JOBS = ListExport(
+    title=_("导入任务"),
+    slug="imports",
+    object_type="exchange.importjob",
+    headers=[
+        _("文件名"),
+        _("数据来源"),
+        _("上传人"),
+        _("上传时间"),
+        _("仅校验"),
+        _("状态"),
+        _("已处理行"),
+        _("新增"),
+        _("更新"),
+        _("未变"),
+        _("拒绝"),
+        _("完成时间"),
+        _("文件按保留期限删除时间"),
+    ],
+    widths=[30, 16, 14, 16, 6, 8, 8, 8, 8, 8, 8, 16, 16],
+)
+
+
+def import_job_rows(jobs) -> Iterator[list[object]]:
+    """Each job of an `exchange.selectors.import_jobs_for` queryset as exported cells: the
+    file's name, never its content or where it lay on disk."""
+    statuses = labels(JobStatus)
+    job: ImportJob
+    for job in jobs.iterator(chunk_size=2000):
+        yield [
+            job.filename,
+            job.source,
+            str(job.user) if job.user else "",
+            local_time(job.created_at),
+            yes_no(job.dry_run),
+            statuses.get(job.status, job.status),
+            job.total,
+            job.created,
+            job.updated,
+            job.unchanged,
+            job.rejected,
+            local_time(job.finished_at),
+            local_time(job.files_deleted_at),
+        ]

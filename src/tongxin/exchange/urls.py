@@ -5,6 +5,7 @@ from . import views
 app_name = "exchange"
 urlpatterns = [
     path("imports/", views.import_list, name="import_list"),
+    path("imports/export/", views.import_list_export, name="import_list_export"),
     path("imports/upload/", views.import_upload, name="import_upload"),
     path("imports/template.xlsx", views.import_template, name="import_template"),
     path("imports/<int:pk>/mapping/", views.import_mapping, name="import_mapping"),
@@ -12,5 +13,4 @@ urlpatterns = [
     path("imports/<int:pk>/cancel/", views.import_cancel, name="import_cancel"),
     path("imports/<int:pk>/resume/", views.import_resume, name="import_resume"),
     path("imports/<int:pk>/report.xlsx", views.import_report, name="import_report"),
-    path("exports/persons.xlsx", views.export_xlsx, name="export_xlsx"),
 ]

@@ -16,14 +16,15 @@ from django.views.decorators.http import require_POST
 from tongxin.accounts.decorators import capability_required
 from tongxin.accounts.roles import Cap
 from tongxin.audit.services import Action, audit_record
-from tongxin.registry.views import filters_from
 
 from .columns import STANDARD_MAPPING
-from .exports import person_export
+from .exports import IMPORT_JOBS, import_job_rows
 from .forms import MappingForm, UploadForm
 from .importer import ImportError_, estimate_rows, file_sha256, import_dir, resolve_columns
+from .lists import export_context, export_response
 from .models import ImportJob, ImportMapping, JobStatus
 from .readers import ReadError, cell_text, open_table
+from .selectors import import_jobs_for
 from .tasks import run_import_job
 from .template_file import template_workbook
 
@@ -31,16 +32,30 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _job(request, pk: int) -> ImportJob:
-    job = ImportJob.objects.filter(pk=pk, user=request.user).first()
+    job = import_jobs_for(request.user).filter(pk=pk).first()
     if job is None:
         raise Http404
     return job
 
 
+def _import_list_context(request, form: UploadForm) -> dict:
+    return {
+        "jobs": import_jobs_for(request.user)[:50],
+        "form": form,
+        "can_export": request.user.can(Cap.LIST_EXPORT),
+        **export_context(request),
+    }
+
+
 @capability_required(Cap.PERSON_IMPORT)
 def import_list(request):
-    jobs = ImportJob.objects.filter(user=request.user)[:50]
-    return render(request, "exchange/import_list.html", {"jobs": jobs, "form": UploadForm()})
+    return render(request, "exchange/import_list.html", _import_list_context(request, UploadForm()))
+
+
+@capability_required(Cap.PERSON_IMPORT, Cap.LIST_EXPORT)
+def import_list_export(request):
+    """The user's import jobs, every one, as Excel or CSV: counts, status, retention."""
+    return export_response(request, IMPORT_JOBS, import_job_rows(import_jobs_for(request.user)))
 
 
 @capability_required(Cap.PERSON_IMPORT)
@@ -73,11 +88,10 @@ def import_upload(request):
             )
             del table
             return redirect("exchange:import_mapping", pk=job.pk)
-    jobs = ImportJob.objects.filter(user=request.user)[:50]
     return render(
         request,
         "exchange/import_list.html",
-        {"jobs": jobs, "form": form},
+        _import_list_context(request, form),
         status=400 if form.errors else 200,
     )
 
@@ -207,10 +221,3 @@ def import_template(request):
         "attachment; filename*=UTF-8''%E4%BA%BA%E5%91%98%E5%AF%BC%E5%85%A5%E6%A8%A1%E6%9D%BF.xlsx"
     )
     return response
-
-
-@capability_required(Cap.PERSON_EXPORT)
-def export_xlsx(request):
-    """The filtered, scoped person list as Excel; masked unless allowed and explained."""
-    _form, filters = filters_from(request)
-    return person_export(request, filters, fmt="xlsx")

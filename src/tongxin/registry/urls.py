@@ -5,7 +5,7 @@ from . import views, visit_views
 app_name = "registry"
 urlpatterns = [
     path("persons/", views.person_list, name="person_list"),
-    path("persons/export.csv", views.export_csv, name="export_csv"),
+    path("persons/export/", views.person_export, name="person_export"),
     path("persons/<int:pk>/", views.person_detail, name="person_detail"),
     path("persons/<int:pk>/edit/", views.person_edit, name="person_edit"),
     path("persons/<int:pk>/move/", views.stay_move, name="stay_move"),

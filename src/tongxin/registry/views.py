@@ -80,6 +80,8 @@ def filters_from(request) -> tuple[FilterForm, PersonFilters]:
 
 @capability_required(Cap.PERSON_READ)
 def person_list(request):
+    from tongxin.exchange.lists import export_context
+
     form, filters = filters_from(request)
     try:
         persons = person_list_for(request.user, filters)
@@ -88,8 +90,6 @@ def person_list(request):
         messages.error(request, " ".join(exc.messages))
         rows, next_after = [], None
     grids = {u.path: u for u in Unit.objects.filter(path__in={p.unit_path for p in rows})}
-    query = request.GET.copy()
-    query.pop("after", None)
     return render(
         request,
         "registry/person_list.html",
@@ -99,17 +99,8 @@ def person_list(request):
                 (p, grids.get(p.unit_path), ETHNICITY_NAMES.get(p.ethnicity, "")) for p in rows
             ],
             "next_after": next_after,
-            "query": query.urlencode(),
             "can_export": request.user.can(Cap.PERSON_EXPORT),
-            # The unmasked export asks for its purpose; the filters ride along as fields.
-            "can_export_full": request.user.can(Cap.PERSON_EXPORT)
-            and request.user.can(Cap.PERSON_FULL_ID),
-            "export_fields": [
-                (k, v)
-                for k, values in query.lists()
-                if k not in ("unmasked", "purpose")
-                for v in values
-            ],
+            **export_context(request, maskable=True),
             "can_write": request.user.can(Cap.PERSON_WRITE),
             "can_break_glass": request.user.can(Cap.BREAK_GLASS),
         },
@@ -480,9 +471,10 @@ def page_after(request) -> int | None:
 
 
 @capability_required(Cap.PERSON_EXPORT)
-def export_csv(request):
-    """The filtered list as CSV, streamed; masked unless the role allows and a purpose is given."""
+def person_export(request):
+    """The filtered list as Excel or CSV (`format`), streamed; masked unless the role allows
+    and a purpose is given."""
     from tongxin.exchange.exports import person_export  # the exports of every list live there
 
     _form, filters = filters_from(request)
-    return person_export(request, filters, fmt="csv")
+    return person_export(request, filters)
