@@ -224,6 +224,21 @@ def test_tolerant_values(tmp_path):
 
 
 @pytest.mark.django_db
+def test_excel_serials_reach_back_to_1910_and_a_bare_year_is_no_date(tmp_path):
+    elder_birth = date(1948, 5, 1)  # serial 17654, before the 1954 the serials began at
+    elder = person_row(
+        1,
+        公民身份号码=citizen_id("640104", elder_birth, 5),
+        出生日期=(elder_birth - date(1899, 12, 30)).days,  # a number cell, not a date cell
+    )
+    bare_year = person_row(2, 出生日期="1985")
+    job = run(write_xlsx(tmp_path / "serials.xlsx", [elder, bare_year]))
+    assert (job.created, job.rejected) == (1, 1)
+    assert Person.objects.get(name=elder["姓名"]).birth_date == elder_birth
+    assert report_rows(job)[1][0] == 3 and "出生日期" in report_rows(job)[1][1]
+
+
+@pytest.mark.django_db
 def test_gbk_csv_and_xlsx_import_the_same(tmp_path):
     job = run(write_csv(tmp_path / "g.csv", [person_row(i) for i in range(5)], encoding="gbk"))
     assert job.created == 5
@@ -232,12 +247,18 @@ def test_gbk_csv_and_xlsx_import_the_same(tmp_path):
 
 
 @pytest.mark.django_db
-def test_numeric_id_cells_from_excel_are_refused_with_advice(tmp_path):
+def test_numeric_id_cells_from_excel_are_refused_with_advice_unless_exact(tmp_path):
+    # Excel keeps 15 significant digits: an 18-digit ID stored as a number has lost three.
     row = person_row(1)
-    row["公民身份号码"] = int(row["公民身份号码"][:15])
-    job = run(write_xlsx(tmp_path / "n.xlsx", [row]))
-    assert job.rejected == 1
+    row["公民身份号码"] = float(row["公民身份号码"][:17] + "0")
+    # A first-generation 15-digit ID is exact as a number: read as text and upgraded.
+    old = person_row(2)
+    new_id = old["公民身份号码"]
+    old["公民身份号码"] = int(new_id[:6] + new_id[8:17])
+    job = run(write_xlsx(tmp_path / "n.xlsx", [row, old]))
+    assert (job.rejected, job.created) == (1, 1)
     assert "设为文本" in report_rows(job)[1][1]
+    assert Person.objects.filter(name=old["姓名"]).get().id_number == new_id
 
 
 @pytest.mark.django_db
@@ -493,3 +514,50 @@ def test_postgresql_statistics_follow_a_growing_registry(tmp_path):
     with connection.cursor() as cursor:
         cursor.execute("SELECT reltuples FROM pg_class WHERE relname = 'registry_person'")
         assert cursor.fetchone()[0] == Person.objects.count()
+
+
+@pytest.mark.django_db
+def test_a_dry_run_counts_what_the_import_would_do_and_writes_nothing(tmp_path):
+    """Unchanged, updated, created and refused while writing — the same counts as the real
+    run of the same file, and the refused row's cells in the report."""
+    elsewhere = "410104002001001"  # a grid outside 新华社区
+    run(
+        write_csv(
+            tmp_path / "before.csv",
+            [person_row(1), person_row(2), person_row(3, 网格编码=elsewhere)],
+        )
+    )
+    officer = User.objects.get(username="community_officer")
+    rows = [
+        person_row(1),  # as registered
+        person_row(2, 联系电话="13700000002"),  # a new phone
+        person_row(3),  # a record outside the officer's units, though the row names theirs
+        person_row(4),  # new
+    ]
+    path = write_csv(tmp_path / "ledger.csv", rows)
+    registry = list(Person.objects.order_by("pk").values_list("pk", "phone_hash", "unit_path"))
+    counts = ("total", "created", "updated", "unchanged", "rejected")
+    dry = run(path, actor=officer, dry_run=True)
+    assert [getattr(dry, c) for c in counts] == [4, 1, 1, 1, 1]
+    assert (
+        list(Person.objects.order_by("pk").values_list("pk", "phone_hash", "unit_path")) == registry
+    )
+    real = run(path, actor=officer)
+    assert [getattr(real, c) for c in counts] == [getattr(dry, c) for c in counts]
+    [_heading, refused] = report_rows(real)
+    assert refused[0] == 4 and "管理范围之外" in refused[1]
+    assert refused[2:4] == [rows[2]["姓名"], rows[2]["性别"]]  # the file's cells, not blanks
+
+
+@pytest.mark.django_db
+def test_cancelling_a_file_of_one_batch_writes_nothing_and_says_cancelled(tmp_path):
+    from tongxin.exchange.models import ImportJob
+
+    path = write_csv(tmp_path / "small.csv", [person_row(i) for i in range(3)])
+    job = job_for_file(path, actor=None, source="标准模板", filename=path.name)
+    ImportJob.objects.filter(pk=job.pk).update(cancel_requested=True)
+    job.refresh_from_db()
+    before = Person.objects.count()
+    done = Importer(job, actor=None).run()
+    assert done.status == "cancelled" and "取消" in done.message
+    assert (done.created, Person.objects.count()) == (0, before)

@@ -48,6 +48,7 @@ REQUIRED_FIELDS = [field for _h, field, required in TEMPLATE_COLUMNS if required
 STANDARD_MAPPING = {header: field for field, header in FIELD_LABELS.items()}
 
 EXCEL_EPOCH = date(1899, 12, 30)
+SERIALS = (3654, 80000)  # 1910-01-01 … 2119-01-11
 
 
 def _ethnicity_lookup() -> dict[str, str]:
@@ -87,9 +88,11 @@ def tolerant_date(value) -> str | date:
     if isinstance(value, date):
         return value
     text = cell_text(value)
-    if text.isdigit() and 20000 <= int(text) <= 80000:  # 1954 … 2118 as an Excel serial
+    # 1910 … 2119 as an Excel serial; below 3654 lie the years themselves ("1985" is not
+    # a date), above 80000 the compact dates (20240315).
+    if text.isdigit() and len(text) <= 5 and SERIALS[0] <= int(text) <= SERIALS[1]:
         return EXCEL_EPOCH + timedelta(days=int(text))
-    if isinstance(value, float) and 20000 <= value <= 80000:
+    if isinstance(value, float) and SERIALS[0] <= value <= SERIALS[1]:
         return EXCEL_EPOCH + timedelta(days=int(value))
     return text
 
@@ -146,7 +149,12 @@ STAY_CELLS: dict[str, tuple[str, Callable[[object], object]]] = {
 
 
 def id_stored_as_number(cell) -> bool:
-    return isinstance(cell, float | int) and not isinstance(cell, bool)
+    """An ID Excel kept as a number that has lost digits. Excel keeps 15 significant
+    digits: an 18-digit ID loses its last three, a 15-digit (first-generation) one is
+    exact and is read as text — then upgraded like any other."""
+    if not isinstance(cell, float | int) or isinstance(cell, bool):
+        return False
+    return not (float(cell).is_integer() and 10**14 <= cell < 10**15)
 
 
 def normalise_row(raw: dict[str, object]) -> tuple[dict, dict, list[str]]:

@@ -382,6 +382,15 @@ class Importer:
     def write_batch(
         self, batch: list[Prepared], outcome: Outcome, columns_present: set[str]
     ) -> None:
+        new, changes = self.sort_batch(batch, outcome, columns_present)
+        self._insert_new(new)
+        self._apply_changes(changes)
+
+    def sort_batch(
+        self, batch: list[Prepared], outcome: Outcome, columns_present: set[str]
+    ) -> tuple[list[Prepared], list[tuple[dict[str, Any], dict]]]:
+        """What each valid row would do — create, change, leave as it is or be refused (out
+        of scope, merged, a stay that conflicts) — counted in `outcome`; a dry run stops here."""
         existing = self._existing([p.id_hash for p in batch])
         new: list[Prepared] = []
         changes: list[tuple[dict[str, Any], dict]] = []
@@ -405,10 +414,9 @@ class Importer:
                 outcome.rejected.append((p.row, change, []))
             else:
                 changes.append((current, change))
-        self._insert_new(new)
         outcome.created += len(new)
-        self._apply_changes(changes)
         outcome.updated += len(changes)
+        return new, changes
 
     def _existing(self, hashes: list[str]) -> dict[tuple[str, str], dict[str, Any]]:
         found: dict[tuple[str, str], dict[str, Any]] = {}
@@ -684,8 +692,10 @@ class Importer:
                     if not self._commit(batch, rejected, total, number, present, report):
                         return JobStatus.CANCELLED, _("已按要求取消；已提交的批次保留。")
                     batch, rejected, total = [], [], 0
-            if batch or rejected or total:
-                self._commit(batch, rejected, total, last_row, present, report)
+            if (batch or rejected or total) and not self._commit(
+                batch, rejected, total, last_row, present, report
+            ):
+                return JobStatus.CANCELLED, _("已按要求取消；已提交的批次保留。")
         except (ReadError, PipelineError) as exc:
             report.close()
             return JobStatus.FAILED, _("%(why)s 此前已提交的批次已保存，其余未导入。") % {
@@ -737,15 +747,10 @@ class Importer:
             locked = ImportJob.objects.select_for_update().get(pk=job.pk)
             if locked.cancel_requested:
                 return False
-            if not job.dry_run:
-                self.write_batch(batch, outcome, present)
+            if job.dry_run:
+                self.sort_batch(batch, outcome, present)
             else:
-                existing = self._existing([p.id_hash for p in batch])
-                for p in batch:
-                    if (p.id_type, p.id_hash) in existing:
-                        outcome.updated += 1
-                    else:
-                        outcome.created += 1
+                self.write_batch(batch, outcome, present)
             ImportJob.objects.filter(pk=job.pk).update(
                 rows_done=last_row,
                 total=F("total") + total,
@@ -815,6 +820,11 @@ class Importer:
         if not job.rejected:
             return
         target = self.report_path.with_suffix(".xlsx")
+        with self.report_path.open(encoding="utf-8-sig", newline="") as written:
+            bare = {
+                int(row[0]) for row in csv.reader(written) if len(row) == 2 and row[0].isdigit()
+            }
+        from_file = self._cells_of(bare)
 
         def rows() -> Iterator[list]:
             seen_rows: set[str] = set()
@@ -825,6 +835,8 @@ class Importer:
                     if not row or row[0] in seen_rows:
                         continue  # written twice around an interruption
                     seen_rows.add(row[0])
+                    if len(row) == 2 and row[0].isdigit():
+                        row += from_file.get(int(row[0]), [])
                     cells: list = [neutralise(c) for c in row]
                     if cells[0].isdigit():
                         cells[0] = int(cells[0])
@@ -840,6 +852,23 @@ class Importer:
                 properties=Properties(creator="Tongxin", title=_("未导入的行")),
             )
         ImportJob.objects.filter(pk=job.pk).update(error_report=str(target))
+
+    def _cells_of(self, numbers: set[int]) -> dict[int, list[str]]:
+        """The file's cells of rows refused while writing (out of scope, merged, a stay that
+        conflicts): only their numbers travel with them, so the file is read again for them."""
+        found: dict[int, list[str]] = {}
+        if not numbers:
+            return found
+        try:
+            table = open_table(self.job.path, self.job.filename)
+            for number, cells in table.rows:
+                if number in numbers:
+                    found[number] = [cell_text(c) for c in cells]
+                    if len(found) == len(numbers):
+                        break
+        except ReadError:
+            pass  # the file changed or went: the report keeps the numbers and the reasons
+        return found
 
     def _finish(self, status: str, message: str) -> ImportJob:
         ImportJob.objects.filter(pk=self.job.pk).update(
