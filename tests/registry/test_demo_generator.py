@@ -15,7 +15,10 @@ from tongxin.registry.codes import HousingKind, Relationship
 from tongxin.registry.demo import (
     ARRIVAL_MONTH_WEIGHTS,
     DEPARTURE_MONTH_WEIGHTS,
+    EID_ORIGINS,
+    _eid_departure,
     _seasonal_date,
+    eid_al_fitr_between,
     load_demo_persons,
 )
 from tongxin.registry.models import HouseholdMember, Housing, Person, Stay
@@ -142,6 +145,38 @@ def test_arrivals_peak_after_the_spring_festival_and_departures_before_it():
     # February and March (after the festival) against December and January.
     assert arrivals[2] + arrivals[3] > 2 * (arrivals[12] + arrivals[1])
     assert departures[12] + departures[1] > 2 * (departures[3] + departures[4])
+
+
+def test_eid_follows_the_lunar_calendar():
+    # 肉孜节 as announced in Xinjiang and Ningxia, to within the day of the moon's sighting.
+    announced = [date(2021, 5, 13), date(2022, 5, 2), date(2024, 4, 10), date(2025, 3, 30)]
+    computed = eid_al_fitr_between(date(2021, 1, 1), date(2025, 12, 31))
+    assert len(computed) == 5  # one a year
+    assert all(any(abs((c - a).days) <= 1 for c in computed) for a in announced)
+
+
+def test_families_from_where_eid_is_a_holiday_come_back_after_it_and_leave_before_it(persons):
+    def after_eid(day: date) -> bool:
+        return any(
+            3 <= (day - eid).days <= 21
+            for eid in eid_al_fitr_between(day - timedelta(days=30), day)
+        )
+
+    arrivals: dict[bool, list[bool]] = {True: [], False: []}
+    for stay in Stay.objects.filter(person__in=persons, arrived_by_move=False):
+        arrivals[stay.person.origin_code.startswith(EID_ORIGINS)].append(
+            after_eid(stay.arrival_date)
+        )
+    share = {k: sum(v) / len(v) for k, v in arrivals.items()}
+    assert share[True] > 0.3 and share[True] > 3 * share[False]
+    # Departures: in the fortnight before 肉孜节 or 古尔邦节 (67 days later).
+    rng = random.Random(2)
+    start, end = date(2022, 1, 1), date(2025, 12, 31)
+    holidays = eid_al_fitr_between(start, end + timedelta(days=14))
+    holidays += [d + timedelta(days=67) for d in holidays]
+    for _ in range(500):
+        day = _eid_departure(rng, start, end)
+        assert day is not None and any(1 <= (h - day).days <= 14 for h in holidays)
 
 
 def test_a_demo_persons_history_shows_where_they_lived(persons):

@@ -243,10 +243,50 @@ def _child_schooling(age: int) -> str:
     return Schooling.NOT_SCHOOL_AGE
 
 
-# Arrivals peak after the Spring Festival (February–March) and after Eid; departures before
-# the Spring Festival and around Eid (seasonality the dashboards should show).
+# Arrivals peak after the Spring Festival (February–March); departures before it
+# (seasonality the dashboards should show).
 ARRIVAL_MONTH_WEIGHTS = [4, 11, 14, 9, 7, 6, 6, 7, 9, 8, 6, 4]
 DEPARTURE_MONTH_WEIGHTS = [14, 6, 4, 5, 6, 7, 6, 6, 6, 7, 9, 16]
+# Where 肉孜节 (Eid al-Fitr) and 古尔邦节 (Eid al-Adha) are public holidays — Xinjiang,
+# Ningxia, Linxia — many migrants go home for them: some families of those origins leave in
+# the fortnight before one and come back within three weeks after 肉孜节. The holidays
+# follow the lunar calendar, eleven days earlier each year.
+EID_ORIGINS = ("65", "64", "622901")
+EID_AL_FITR_2024 = date(2024, 4, 10)
+LUNAR_YEAR_DAYS = 354.367
+EID_AL_ADHA_AFTER_FITR = timedelta(days=67)
+EID_SHARE = 0.4
+
+
+def eid_al_fitr_between(start: date, end: date) -> list[date]:
+    """肉孜节 (the first day) in [start, end], to within a day (the lunar year's mean
+    length from 2024's; the announced day depends on the moon's sighting)."""
+    first = int((start - EID_AL_FITR_2024).days // LUNAR_YEAR_DAYS)
+    last = int((end - EID_AL_FITR_2024).days // LUNAR_YEAR_DAYS) + 1
+    days = (
+        EID_AL_FITR_2024 + timedelta(days=round(k * LUNAR_YEAR_DAYS))
+        for k in range(first, last + 1)
+    )
+    return [d for d in days if start <= d <= end]
+
+
+def _eid_arrival(rng: random.Random, start: date, end: date) -> date | None:
+    """Back within three weeks after a 肉孜节 in [start, end], or None if there is none."""
+    eids = eid_al_fitr_between(start - timedelta(days=3), end - timedelta(days=3))
+    if not eids:
+        return None
+    return min(end, rng.choice(eids) + timedelta(days=rng.randint(3, 21)))
+
+
+def _eid_departure(rng: random.Random, start: date, end: date) -> date | None:
+    """Gone in the fortnight before a 肉孜节 or 古尔邦节 in [start, end], or None."""
+    fitr = eid_al_fitr_between(start - EID_AL_ADHA_AFTER_FITR, end + timedelta(days=14))
+    holidays = fitr + [d + EID_AL_ADHA_AFTER_FITR for d in fitr]
+    days = [d - timedelta(days=rng.randint(1, 14)) for d in holidays]
+    days = [d for d in days if start <= d <= end]
+    return rng.choice(days) if days else None
+
+
 DEMO_BATCH = 5000
 
 
@@ -437,12 +477,14 @@ def _generate(count: int, *, seed: int, progress, today: date | None = None) -> 
         }
         size = min(count - made, rng.choices([1, 2, 3, 4, 5], weights=[35, 20, 25, 15, 5])[0])
         head_birth = date(1960, 1, 1) + timedelta(days=rng.randrange(0, 365 * 40))
-        arrival = _seasonal_date(
-            rng, five_years_ago, today - timedelta(days=1), ARRIVAL_MONTH_WEIGHTS
-        )
+        eid = region.startswith(EID_ORIGINS) and rng.random() < EID_SHARE
+        arrival = (
+            eid and _eid_arrival(rng, five_years_ago, today - timedelta(days=1))
+        ) or _seasonal_date(rng, five_years_ago, today - timedelta(days=1), ARRIVAL_MONTH_WEIGHTS)
         departed = made >= 10 and rng.random() < 0.12
         departure = (
-            _seasonal_date(rng, arrival + timedelta(days=30), today, DEPARTURE_MONTH_WEIGHTS)
+            (eid and _eid_departure(rng, arrival + timedelta(days=30), today))
+            or _seasonal_date(rng, arrival + timedelta(days=30), today, DEPARTURE_MONTH_WEIGHTS)
             if departed and (today - arrival).days > 60
             else None
         )
