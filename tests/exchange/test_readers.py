@@ -37,6 +37,29 @@ def test_xlsx_is_read_with_typed_cells(tmp_path):
     assert row[HEADERS.index("职业")] == 4
 
 
+TRADITIONAL = (
+    "姓名,性別,民族,公民身份號碼,現居住地址,工作單位\n"
+    "艾力·買買提,男,維吾爾族,652801198001011234,新華社區3號院,清真拉麵館\n"
+)
+
+
+def test_gbk_with_pinyin_full_width_forms_and_minority_scripts_is_not_taken_for_gibberish(
+    tmp_path,
+):
+    text = (
+        "姓名,性别,现居住地址,备注\n"
+        "Mǎ Míng,男,新华社区３号院（东）,ئەلى مۇھەممەت\n"
+        "艾力·买买提,男,金水区ཀཁགང་,Ëli Muhemmet\n"
+    ) * 3
+    path = tmp_path / "gb.csv"
+    path.write_bytes(text.encode("gb18030"))
+    assert open_table(path).encoding == "gb18030"
+    assert [cells[3] for _n, cells in open_table(path).rows][:2] == [
+        "ئەلى مۇھەممەت",
+        "Ëli Muhemmet",
+    ]
+
+
 @pytest.mark.parametrize(
     "content,message",
     [
@@ -45,6 +68,12 @@ def test_xlsx_is_read_with_typed_cells(tmp_path):
         ("姓名,姓名\n马明,马明\n".encode(), "表头“姓名”重复"),
         (b"\x00\x01\x02binary", "二进制"),
         (bytes([0x81, 0x30, 0xFF, 0xFE, 0x80]) * 100, "无法识别文件编码"),
+        # Valid GB18030 bytes, but read as GBK they are gibberish.
+        (TRADITIONAL.encode("big5"), "无法识别文件编码.*Big5"),
+        (
+            "氏名,性別,住所\n山田太郎,男,東京都新宿区西新宿二丁目\n".encode("shift_jis"),
+            "Big5 或日文",
+        ),
     ],
 )
 def test_bad_csv_files_get_a_clear_message(tmp_path, content, message):

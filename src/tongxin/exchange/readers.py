@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import unicodedata
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ MAX_CELL_CHARS = 10_000
 MAX_XLSX_UNCOMPRESSED = 2 * 1024**3  # 2 GiB of XML is about 10 million rows
 MAX_XLSX_RATIO = 150  # real sheets compress 5–20×; bombs compress thousands of times
 SNIFF_BYTES = 1 << 20
+MISREAD_SAMPLE = 1 << 16  # characters looked at for a misread encoding
 
 
 class ReadError(Exception):
@@ -50,11 +52,83 @@ def detect_encoding(path: Path) -> str:
     for encoding in ("utf-8", "gb18030"):
         decoder = codecs.getincrementaldecoder(encoding)()
         try:
-            decoder.decode(sample, final=len(sample) < SNIFF_BYTES)
+            text = decoder.decode(sample, final=len(sample) < SNIFF_BYTES)
         except UnicodeDecodeError:
             continue
+        if encoding == "gb18030" and _misread(sample, text[:MISREAD_SAMPLE]):
+            raise ReadError(
+                _(
+                    "无法识别文件编码：按 GBK 读出来是乱码（可能是繁体 Big5 或日文编码）。"
+                    "请另存为 UTF-8 或 GBK（GB18030）编码的 CSV 文件。"
+                )
+            )
         return encoding
     raise ReadError(_("无法识别文件编码。请另存为 UTF-8 或 GBK（GB18030）编码的 CSV 文件。"))
+
+
+def _misread(sample: bytes, text: str) -> bool:
+    """Whether bytes GB18030 decoded (it decodes nearly any) are most likely another
+    encoding: Big5 (traditional Chinese) when read as Big5 they are common traditional
+    characters and as GBK much less often common simplified ones; Shift-JIS and the like
+    when most of the characters are kana, box drawing, symbols or rare characters."""
+    big5 = codecs.getincrementaldecoder("big5")()
+    try:
+        as_big5 = big5.decode(sample[: MISREAD_SAMPLE * 2], final=False)
+    except UnicodeDecodeError:
+        as_big5 = ""
+    if as_big5:
+        in_big5, in_gbk = _common_share(as_big5, "big5"), _common_share(text, "gb2312")
+        if in_big5 >= 0.9 and in_big5 - in_gbk >= 0.2:
+            return True
+    return _odd_share(text) > 0.5
+
+
+# The commonest characters of each: GB2312's first level (3,755 simplified), Big5's
+# 常用字 (5,401 traditional).
+COMMON_LEAD_BYTES = {"gb2312": (0xB0, 0xD7), "big5": (0xA4, 0xC6)}
+
+
+def _common_share(text: str, encoding: str) -> float:
+    """The share of the non-ASCII characters that are common characters of `encoding`."""
+    low, high = COMMON_LEAD_BYTES[encoding]
+    seen = common = 0
+    for char in text:
+        if char < "\x80" or char == "·" or unicodedata.category(char).startswith("P"):
+            continue
+        seen += 1
+        try:
+            lead = char.encode(encoding)[0]
+        except UnicodeEncodeError:
+            continue
+        common += low <= lead <= high
+    return common / seen if seen >= 20 else 0.0
+
+
+def _odd_share(text: str) -> float:
+    """The share of the non-ASCII characters that a department's file hardly holds: not
+    punctuation, Latin letters (pinyin tones, Uyghur Latin), full-width forms, common
+    characters (GB2312) or what GB18030 writes in four bytes (minority scripts, rare name
+    characters) — four-byte forms Big5 and Shift-JIS never make."""
+    odd = seen = 0
+    for char in text:
+        if char < "\x80":
+            continue
+        seen += 1
+        if char == "·" or unicodedata.category(char).startswith("P"):
+            continue
+        if "\u00c0" <= char <= "\u024f" or "\uff01" <= char <= "\uff5e":
+            continue
+        try:
+            char.encode("gb2312")
+            if "\u4e00" <= char <= "\u9fff":
+                continue
+        except UnicodeEncodeError:
+            try:
+                char.encode("gbk")
+            except UnicodeEncodeError:
+                continue
+        odd += 1
+    return odd / seen if seen >= 20 else 0.0
 
 
 def _clean_header(cell) -> str:
