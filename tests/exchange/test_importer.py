@@ -11,7 +11,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.urls import reverse
 from openpyxl import load_workbook
 
@@ -561,3 +561,37 @@ def test_cancelling_a_file_of_one_batch_writes_nothing_and_says_cancelled(tmp_pa
     done = Importer(job, actor=None).run()
     assert done.status == "cancelled" and "取消" in done.message
     assert (done.created, Person.objects.count()) == (0, before)
+
+
+@pytest.mark.django_db
+def test_cli_dry_run_reads_the_sources_saved_layout_and_writes_nothing(tmp_path, capsys):
+    layout = {"XM": "name", "SFZH": "id_number", "WGBM": "grid", "LBDRQ": "arrival_date"}
+    layout |= {"XB": "sex", "MZ": "ethnicity", "CSRQ": "birth_date", "LDYY": "reason"}
+    ImportMapping.objects.create(source="公安流动人口平台", mapping=layout)
+    plain = dict(
+        zip(
+            layout,
+            [
+                "姓名",
+                "公民身份号码",
+                "网格编码",
+                "来本地日期",
+                "性别",
+                "民族",
+                "出生日期",
+                "流动原因",
+            ],
+            strict=True,
+        )
+    )
+    rows = [{k: person_row(i)[v] for k, v in plain.items()} for i in range(3)]
+    path = write_csv(tmp_path / "gaj.csv", rows, headers=list(layout))
+    before = Person.objects.count()
+    call_command("import_persons", str(path), "--source", "公安流动人口平台", "--dry-run", "--json")
+    out, err = capsys.readouterr()
+    summary = json.loads(out.strip().splitlines()[-1])
+    assert (summary["total"], summary["created"], summary["rejected"]) == (3, 3, 0)
+    assert Person.objects.count() == before and "3" in err  # progress on stderr
+    # Without the source, its headers are not the standard template's.
+    with pytest.raises(CommandError):
+        call_command("import_persons", str(path), "--dry-run", "--json")

@@ -108,6 +108,36 @@ def test_truncated_xlsx_is_refused(tmp_path):
         open_table(broken)
 
 
+def test_an_archive_lying_about_its_sizes_is_refused(tmp_path):
+    """The size check reads what the archive declares; a sheet that inflates past its
+    declared size is stopped by the reader, not parsed."""
+    import struct
+
+    lying = tmp_path / "lying.xlsx"
+    with zipfile.ZipFile(lying, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/workbook.xml", "<workbook/>")
+        rows = b"".join(
+            b'<row r="%d"><c r="A%d"><v>1</v></c></row>' % (i, i) for i in range(1, 200_000)
+        )
+        archive.writestr(
+            "xl/worksheets/sheet1.xml",
+            b"<worksheet><sheetData>" + rows + b"</sheetData></worksheet>",
+        )
+    data = bytearray(lying.read_bytes())
+    sheet = zipfile.ZipFile(lying).getinfo("xl/worksheets/sheet1.xml")
+    struct.pack_into("<I", data, sheet.header_offset + 22, 1000)  # the local header's size
+    central = data.find(b"PK\x01\x02")
+    while central != -1:  # and the central directory's entry of the sheet
+        length = struct.unpack_from("<H", data, central + 28)[0]
+        if data[central + 46 : central + 46 + length] == b"xl/worksheets/sheet1.xml":
+            struct.pack_into("<I", data, central + 24, 1000)
+        central = data.find(b"PK\x01\x02", central + 4)
+    lying.write_bytes(bytes(data))
+    assert sum(i.file_size for i in zipfile.ZipFile(lying).infolist()) < 2000
+    with pytest.raises(ReadError, match="损坏或不完整"):
+        list(open_table(lying).rows)
+
+
 def test_zip_bomb_disguised_as_xlsx_is_refused(tmp_path):
     bomb = tmp_path / "bomb.xlsx"
     with zipfile.ZipFile(bomb, "w", compression=zipfile.ZIP_DEFLATED) as archive:
