@@ -595,3 +595,14 @@ def test_cli_dry_run_reads_the_sources_saved_layout_and_writes_nothing(tmp_path,
     # Without the source, its headers are not the standard template's.
     with pytest.raises(CommandError):
         call_command("import_persons", str(path), "--dry-run", "--json")
+
+
+@pytest.mark.django_db
+def test_a_million_blank_rows_import_nothing_and_say_so(tmp_path, mode):
+    path = tmp_path / "blank.csv"
+    path.write_text(",".join(HEADERS) + "\n" + ",,,\n" * 1_000_000, encoding="utf-8")
+    before = Person.objects.count()
+    job = run(path)
+    assert (job.status, job.total, job.rejected) == ("done", 0, 0)
+    assert job.message == "文件中没有数据行：只有表头和空行。"
+    assert Person.objects.count() == before and not job.error_report

@@ -703,6 +703,9 @@ class Importer:
             }
         report.close()
         self._write_xlsx_report(table.headers)
+        self.job.refresh_from_db(fields=["total"])
+        if not self.job.total:
+            return JobStatus.DONE, _("文件中没有数据行：只有表头和空行。")
         return JobStatus.DONE, ""
 
     def _prepared_rows(
