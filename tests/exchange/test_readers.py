@@ -203,7 +203,7 @@ def xlsx_bytes(tmp_path_factory):
 
 
 @settings(
-    max_examples=500, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=2000, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(st.data())
 def test_fuzz_xlsx_reader_never_crashes(tmp_path, xlsx_bytes, data):
