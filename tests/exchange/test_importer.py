@@ -238,6 +238,14 @@ def test_excel_serials_reach_back_to_1910_and_a_bare_year_is_no_date(tmp_path):
     assert report_rows(job)[1][0] == 3 and "出生日期" in report_rows(job)[1][1]
 
 
+def test_an_arrival_serial_starts_in_1954_so_a_mistyped_month_is_no_date():
+    from tongxin.exchange.columns import tolerant_arrival_date, tolerant_date
+
+    assert tolerant_arrival_date("45000") == date(2023, 3, 15)
+    assert tolerant_arrival_date("19853") == "19853"  # 1985-3 mistyped: refused as a date
+    assert tolerant_date("19853") == date(1954, 5, 9)  # a birth date: the ID checks it
+
+
 @pytest.mark.django_db
 def test_gbk_csv_and_xlsx_import_the_same(tmp_path):
     job = run(write_csv(tmp_path / "g.csv", [person_row(i) for i in range(5)], encoding="gbk"))
@@ -463,7 +471,9 @@ def test_a_file_broken_midway_keeps_committed_batches_and_says_why(tmp_path, mod
     from tongxin.exchange import importer
 
     monkeypatch.setattr(importer, "BATCH_SIZE", 10)
-    path = write_csv(tmp_path / "broken.csv", [person_row(i) for i in range(25)])
+    rows = [person_row(i) for i in range(25)]
+    rows[3]["民族"] = "火星族"
+    path = write_csv(tmp_path / "broken.csv", rows)
     with path.open("a", encoding="utf-8") as fh:
         fh.write("x" * (MAX_CELL_CHARS + 1) + ",男\n")
     before = Person.objects.count()
@@ -471,8 +481,10 @@ def test_a_file_broken_midway_keeps_committed_batches_and_says_why(tmp_path, mod
     assert job.status == "failed"
     assert "第 27 行" in job.message and "此前已提交的批次已保存" in job.message
     # Two full batches of 10 were committed before the broken row; the rest were not.
-    assert (job.created, job.rows_done) == (20, 21)
-    assert Person.objects.count() == before + 20
+    assert (job.created, job.rejected, job.rows_done) == (19, 1, 21)
+    assert Person.objects.count() == before + 19
+    # The committed batches' refused row can be downloaded with its reason.
+    assert [r[0] for r in report_rows(job)[1:]] == [5] and "民族" in report_rows(job)[1][1]
 
 
 @pytest.mark.django_db

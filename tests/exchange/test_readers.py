@@ -50,7 +50,8 @@ def test_gbk_with_pinyin_full_width_forms_and_minority_scripts_is_not_taken_for_
         "姓名,性别,现居住地址,备注\n"
         "Mǎ Míng,男,新华社区３号院（东）,ئەلى مۇھەممەت\n"
         "艾力·买买提,男,金水区ཀཁགང་,Ëli Muhemmet\n"
-    ) * 3
+        "张喆　　,男,面积㎡ ①号楼 租金￥,Иван Петров\n"  # rare names, padding, symbols
+    ) * 8
     path = tmp_path / "gb.csv"
     path.write_bytes(text.encode("gb18030"))
     assert open_table(path).encoding == "gb18030"
@@ -70,6 +71,7 @@ def test_gbk_with_pinyin_full_width_forms_and_minority_scripts_is_not_taken_for_
         (bytes([0x81, 0x30, 0xFF, 0xFE, 0x80]) * 100, "无法识别文件编码"),
         # Valid GB18030 bytes, but read as GBK they are gibberish.
         (TRADITIONAL.encode("big5"), "无法识别文件编码.*Big5"),
+        ((TRADITIONAL * 5).encode("big5") + b"\xa3\xe1", "Big5"),  # with Windows' euro sign
         (
             "氏名,性別,住所\n山田太郎,男,東京都新宿区西新宿二丁目\n".encode("shift_jis"),
             "Big5 或日文",

@@ -48,7 +48,8 @@ REQUIRED_FIELDS = [field for _h, field, required in TEMPLATE_COLUMNS if required
 STANDARD_MAPPING = {header: field for field, header in FIELD_LABELS.items()}
 
 EXCEL_EPOCH = date(1899, 12, 30)
-SERIALS = (3654, 80000)  # 1910-01-01 … 2119-01-11
+FIRST_SERIAL, LAST_SERIAL = 3654, 80000  # Excel serials read as dates: 1910-01-01 … 2119-01-11
+ARRIVAL_FIRST_SERIAL = 20000  # 1954-10-03
 
 
 def _ethnicity_lookup() -> dict[str, str]:
@@ -81,20 +82,26 @@ OCCUPATIONS = {str(label): value for value, label in Occupation.choices} | {
 ID_TYPES = {"居民身份证": "citizen_id", "身份证": "citizen_id", "护照": "passport"}
 
 
-def tolerant_date(value) -> str | date:
-    """Dates as typed, or from an Excel serial number (days since 1899-12-30)."""
+def tolerant_date(value, *, first_serial: int = FIRST_SERIAL) -> str | date:
+    """Dates as typed, or from an Excel serial number (days since 1899-12-30) from
+    `first_serial` on. Below 3654 (1910) lie the years themselves ("1985" is not a date),
+    above 80000 (2119) the compact dates (20240315)."""
     if isinstance(value, datetime):
         return value.date()
     if isinstance(value, date):
         return value
     text = cell_text(value)
-    # 1910 … 2119 as an Excel serial; below 3654 lie the years themselves ("1985" is not
-    # a date), above 80000 the compact dates (20240315).
-    if text.isdigit() and len(text) <= 5 and SERIALS[0] <= int(text) <= SERIALS[1]:
+    if text.isdigit() and len(text) <= 5 and first_serial <= int(text) <= LAST_SERIAL:
         return EXCEL_EPOCH + timedelta(days=int(text))
-    if isinstance(value, float) and SERIALS[0] <= value <= SERIALS[1]:
+    if isinstance(value, float) and first_serial <= value <= LAST_SERIAL:
         return EXCEL_EPOCH + timedelta(days=int(value))
     return text
+
+
+def tolerant_arrival_date(value) -> str | date:
+    """An arrival as `tolerant_date`, serials from 1954 on: a mistyped "19853" (1985-3)
+    is no arrival in 1954's past, and no birth date check against an ID catches it here."""
+    return tolerant_date(value, first_serial=ARRIVAL_FIRST_SERIAL)
 
 
 @lru_cache(maxsize=4096)
@@ -142,7 +149,7 @@ PERSON_CELLS: dict[str, tuple[str, Callable[[object], object]]] = {
 OPTIONAL_PERSON_CELLS = ("former_names", "latin_name")
 STAY_CELLS: dict[str, tuple[str, Callable[[object], object]]] = {
     "grid": ("grid", cell_text),
-    "arrival_date": ("arrival_date", tolerant_date),
+    "arrival_date": ("arrival_date", tolerant_arrival_date),
     "reason": ("reason", _looked_up(REASONS)),
     "address": ("address", cell_text),
 }

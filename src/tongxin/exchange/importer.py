@@ -673,11 +673,25 @@ class Importer:
             return False
 
     def _rows_loop(self, table, columns, present, resume_after, report) -> tuple[str, str]:
-        """Read, check and write the rows in batches: the job's (status, message)."""
+        """Read, check and write the rows in batches: the job's (status, message). However it
+        ends — done, cancelled, a file broken midway — the rows refused in the batches that
+        committed can be downloaded."""
+        try:
+            status, message = self._batches(table, columns, present, resume_after, report)
+        finally:
+            report.close()
+        self._write_xlsx_report(table.headers)
+        self.job.refresh_from_db(fields=["total"])
+        if status == JobStatus.DONE and not self.job.total:
+            return status, _("文件中没有数据行：只有表头和空行。")
+        return status, message
+
+    def _batches(self, table, columns, present, resume_after, report) -> tuple[str, str]:
         total = 0
         last_row = resume_after
         batch: list[Prepared] = []
         rejected: list[tuple[int, str, list]] = []
+        cancelled = JobStatus.CANCELLED, _("已按要求取消；已提交的批次保留。")
         try:
             for number, outcome, cells in self._prepared_rows(table, columns, resume_after):
                 last_row = number
@@ -690,22 +704,16 @@ class Importer:
                     batch.append(Prepared(number, *outcome))
                 if len(batch) + len(rejected) >= BATCH_SIZE:
                     if not self._commit(batch, rejected, total, number, present, report):
-                        return JobStatus.CANCELLED, _("已按要求取消；已提交的批次保留。")
+                        return cancelled
                     batch, rejected, total = [], [], 0
             if (batch or rejected or total) and not self._commit(
                 batch, rejected, total, last_row, present, report
             ):
-                return JobStatus.CANCELLED, _("已按要求取消；已提交的批次保留。")
+                return cancelled
         except (ReadError, PipelineError) as exc:
-            report.close()
             return JobStatus.FAILED, _("%(why)s 此前已提交的批次已保存，其余未导入。") % {
                 "why": exc
             }
-        report.close()
-        self._write_xlsx_report(table.headers)
-        self.job.refresh_from_db(fields=["total"])
-        if not self.job.total:
-            return JobStatus.DONE, _("文件中没有数据行：只有表头和空行。")
         return JobStatus.DONE, ""
 
     def _prepared_rows(

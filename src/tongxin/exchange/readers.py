@@ -68,67 +68,48 @@ def detect_encoding(path: Path) -> str:
 
 def _misread(sample: bytes, text: str) -> bool:
     """Whether bytes GB18030 decoded (it decodes nearly any) are most likely another
-    encoding: Big5 (traditional Chinese) when read as Big5 they are common traditional
-    characters and as GBK much less often common simplified ones; Shift-JIS and the like
-    when most of the characters are kana, box drawing, symbols or rare characters."""
-    big5 = codecs.getincrementaldecoder("big5")()
-    try:
-        as_big5 = big5.decode(sample[: MISREAD_SAMPLE * 2], final=False)
-    except UnicodeDecodeError:
-        as_big5 = ""
-    if as_big5:
-        in_big5, in_gbk = _common_share(as_big5, "big5"), _common_share(text, "gb2312")
-        if in_big5 >= 0.9 and in_big5 - in_gbk >= 0.2:
+    encoding: Big5 (traditional Chinese) or Shift-JIS (Japanese) when, read that way, they
+    are nearly all that script's common characters and, read as GBK, much less often common
+    simplified ones. A simplified-Chinese file reads as common GB2312 characters nearly
+    throughout, so it is never taken for another, however many rare names it holds."""
+    in_gbk = _common_share(text, "gb2312")
+    for encoding in ("cp950", "cp932"):
+        decoder = codecs.getincrementaldecoder(encoding)(errors="replace")
+        other = decoder.decode(sample[: MISREAD_SAMPLE * 2], final=False)
+        if other.count("\ufffd") > len(other) / 50:
+            continue  # not that encoding either (a stray euro sign or a private character aside)
+        in_other = _common_share(other, encoding)
+        if in_other >= 0.9 and in_other - in_gbk >= 0.2:
             return True
-    return _odd_share(text) > 0.5
+    return False
 
 
-# The commonest characters of each: GB2312's first level (3,755 simplified), Big5's
-# 常用字 (5,401 traditional).
-COMMON_LEAD_BYTES = {"gb2312": (0xB0, 0xD7), "big5": (0xA4, 0xC6)}
+def _is_common(char: str, encoding: str) -> bool:
+    """One of the commonest characters of the encoding's script: GB2312's first level
+    (3,755 simplified), Big5's 常用字 (5,401 traditional), or Shift-JIS's kana and first
+    level of kanji."""
+    try:
+        encoded = char.encode(encoding)
+    except UnicodeEncodeError:
+        return False
+    lead = encoded[0]
+    if encoding == "gb2312":
+        return 0xB0 <= lead <= 0xD7
+    if encoding == "cp950":
+        return 0xA4 <= lead <= 0xC6
+    return len(encoded) == 1 or 0x82 <= lead <= 0x83 or 0x88 <= lead <= 0x98  # cp932
 
 
 def _common_share(text: str, encoding: str) -> float:
-    """The share of the non-ASCII characters that are common characters of `encoding`."""
-    low, high = COMMON_LEAD_BYTES[encoding]
+    """The share of the letters beyond ASCII (not punctuation, spaces or symbols) that are
+    common characters of `encoding`; 0 for fewer than 20."""
     seen = common = 0
     for char in text:
-        if char < "\x80" or char == "·" or unicodedata.category(char).startswith("P"):
+        if char < "\x80" or unicodedata.category(char)[0] in "PZS" or char == "\ufffd":
             continue
         seen += 1
-        try:
-            lead = char.encode(encoding)[0]
-        except UnicodeEncodeError:
-            continue
-        common += low <= lead <= high
+        common += _is_common(char, encoding)
     return common / seen if seen >= 20 else 0.0
-
-
-def _odd_share(text: str) -> float:
-    """The share of the non-ASCII characters that a department's file hardly holds: not
-    punctuation, Latin letters (pinyin tones, Uyghur Latin), full-width forms, common
-    characters (GB2312) or what GB18030 writes in four bytes (minority scripts, rare name
-    characters) — four-byte forms Big5 and Shift-JIS never make."""
-    odd = seen = 0
-    for char in text:
-        if char < "\x80":
-            continue
-        seen += 1
-        if char == "·" or unicodedata.category(char).startswith("P"):
-            continue
-        if "\u00c0" <= char <= "\u024f" or "\uff01" <= char <= "\uff5e":
-            continue
-        try:
-            char.encode("gb2312")
-            if "\u4e00" <= char <= "\u9fff":
-                continue
-        except UnicodeEncodeError:
-            try:
-                char.encode("gbk")
-            except UnicodeEncodeError:
-                continue
-        odd += 1
-    return odd / seen if seen >= 20 else 0.0
 
 
 def _clean_header(cell) -> str:

@@ -275,7 +275,8 @@ def _eid_arrival(rng: random.Random, start: date, end: date) -> date | None:
     eids = eid_al_fitr_between(start - timedelta(days=3), end - timedelta(days=3))
     if not eids:
         return None
-    return min(end, rng.choice(eids) + timedelta(days=rng.randint(3, 21)))
+    eid = rng.choice(eids)
+    return eid + timedelta(days=rng.randint(3, min(21, (end - eid).days)))
 
 
 def _eid_departure(rng: random.Random, start: date, end: date) -> date | None:
@@ -290,6 +291,14 @@ def _eid_departure(rng: random.Random, start: date, end: date) -> date | None:
 DEMO_BATCH = 5000
 
 
+def _anniversary(day: date, years: int) -> date:
+    """The same day `years` later; 29 February falls on the 28th in other years."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return day.replace(year=day.year + years, day=28)
+
+
 def _lease(arrival: date, departure: date | None, today: date) -> tuple[date, date]:
     """A rented home's current lease: signed on arrival and renewed a year at a time; for a
     household that left, the last one, ended on departure; for one still here, running out
@@ -297,10 +306,14 @@ def _lease(arrival: date, departure: date | None, today: date) -> tuple[date, da
     "leases ending" filters have rows. Drawn from the dates alone, not the generator's
     random stream (the demo stays the same for a seed)."""
     if departure is not None:
-        renewals = (departure - arrival).days // 365
-        return arrival + timedelta(days=365 * renewals), departure
-    years = max(1, (today - timedelta(days=45) - arrival).days // 365 + 1)
-    return arrival + timedelta(days=365 * (years - 1)), arrival + timedelta(days=365 * years)
+        years = departure.year - arrival.year
+        while years > 0 and _anniversary(arrival, years) >= departure:
+            years -= 1
+        return _anniversary(arrival, years), departure
+    years = max(1, today.year - arrival.year - 1)
+    while _anniversary(arrival, years) <= today - timedelta(days=45):
+        years += 1
+    return _anniversary(arrival, years - 1), _anniversary(arrival, years)
 
 
 def _seasonal_date(rng: random.Random, start: date, end: date, weights: list[int]) -> date:
