@@ -89,6 +89,21 @@ def test_the_housing_export_masks_the_landlords_phone_and_keeps_the_filters(clie
 
 
 @pytest.mark.django_db
+def test_the_housing_export_counts_who_lives_there_now(client):
+    full = home("解放路 18 号 2 单元 301", GRID_A)
+    empty = home("解放路 22 号 502", GRID_A)
+    for name in ("马明", "马丽", "马强"):
+        person = register(officer(), name, grid_unit=grid(GRID_A))
+        Stay.objects.filter(person=person, departure_date__isnull=True).update(housing=full)
+    # One has left: counted no more.
+    Stay.objects.filter(person__name="马强").update(departure_date=timezone.localdate())
+    login_as(client, "community_officer")
+    rows = csv_rows(client.get(reverse("registry:housing_export"), {"format": "csv"}))
+    residents = {r[0]: r[8] for r in rows[2:]}
+    assert (residents[full.address], residents[empty.address]) == ("2", "0")
+
+
+@pytest.mark.django_db
 def test_the_landlords_phone_in_full_for_those_allowed_with_a_purpose(client):
     ending = home("解放路 18 号 2 单元 301", GRID_A, ends_in_days=10)
     login_as(client, "street_officer")

@@ -264,6 +264,18 @@ def with_residents(housing: models.QuerySet[Housing]) -> models.QuerySet[Housing
     )
 
 
+def resident_counts(housing_ids) -> dict[int, int]:
+    """How many live in each of a chunk of homes now (open stays), in one grouped query
+    (the list export; `with_residents` counts per home for a page)."""
+    return dict(
+        Stay.objects.filter(housing_id__in=housing_ids, departure_date__isnull=True)
+        .order_by()
+        .values("housing_id")
+        .annotate(n=models.Count("pk"))
+        .values_list("housing_id", "n")
+    )
+
+
 def housing_page(
     housing: models.QuerySet[Housing], *, after: int | None, size: int = 50
 ) -> tuple[list[Housing], int | None]:
@@ -319,6 +331,21 @@ def with_members(households: models.QuerySet[Household]) -> models.QuerySet[Hous
         size=models.Subquery(counted, output_field=models.IntegerField()),
         schooling_gaps=models.Subquery(gaps, output_field=models.IntegerField()),
     )
+
+
+def member_counts(household_ids) -> dict[int, tuple[int, int]]:
+    """Each household's size and children out of school, for a chunk of households in one
+    grouped query (the list export; `with_members` counts per household for a page)."""
+    return {
+        row["household_id"]: (row["size"], row["gaps"])
+        for row in HouseholdMember.objects.filter(household_id__in=household_ids)
+        .order_by()
+        .values("household_id")
+        .annotate(
+            size=models.Count("pk"),
+            gaps=models.Count("pk", filter=models.Q(schooling__in=SCHOOLING_GAPS)),
+        )
+    }
 
 
 def heads_for(user, household_ids) -> dict[int, Person]:

@@ -41,7 +41,6 @@ from .selectors import (
     housing_page,
     keyset_page,
     person_list_for,
-    with_residents,
 )
 
 
@@ -418,7 +417,7 @@ def housing_export(request):
     from tongxin.exchange.lists import export_maskable
 
     try:
-        housing = with_residents(housing_list_for(request.user, request.GET))
+        housing = housing_list_for(request.user, request.GET)
     except ValidationError as exc:
         return HttpResponseBadRequest(" ".join(exc.messages))
     return export_maskable(request, HOUSING, lambda full: housing_rows(housing, full=full))
