@@ -44,7 +44,7 @@ def test_households_show_their_head_size_and_children_out_of_school(client):
     response = client.get(url, {"q": "解放路"})
     rows = {h.pk: (h, head) for h, head, _grid in response.context["rows"]}
     household, its_head = rows[out.pk]
-    assert (its_head, household.size, household.schooling_gaps) == (head, 2, 1)
+    assert (its_head, household.size, household.schooling_gaps) == ((head.pk, "马明"), 2, 1)
     assert rows[enrolled.pk][0].schooling_gaps is None
     assert reverse("registry:person_detail", args=[head.pk]) in response.content.decode()
     gaps = client.get(url, {"q": "解放路", "schooling": "gap"}).context["rows"]
@@ -86,7 +86,7 @@ def test_a_head_outside_the_users_scope_is_not_named(client):
     login_as(client, "community_officer")  # sees both grids, so the head
     page = client.get(reverse("registry:household_list"), {"q": "解放路 20"})
     [(row, shown_head, _grid)] = page.context["rows"]
-    assert shown_head == head and "艾力" in page.content.decode()
+    assert shown_head == (head.pk, "艾力") and "艾力" in page.content.decode()
 
 
 @pytest.mark.django_db

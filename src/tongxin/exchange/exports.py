@@ -150,7 +150,7 @@ def household_rows(user, households) -> Iterator[list[object]]:
     """Each household of a `registry.selectors.household_list_for` queryset as exported
     cells: its head's name (when the user may see the head), home, grid, size, children out
     of school. Plain values, read a chunk of households at a time: their sizes in one
-    grouped query, their heads in two (`member_counts`, `heads_for`)."""
+    grouped query, their heads in another (`member_counts`, `heads_for`)."""
     from itertools import islice
 
     from tongxin.geo.models import Unit

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import NamedTuple
 
 from django.core.exceptions import ValidationError
 from django.db import connection, models
@@ -348,33 +349,39 @@ def member_counts(household_ids) -> dict[int, tuple[int, int]]:
     }
 
 
-def heads_for(user, household_ids) -> dict[int, Person]:
-    """The head of each household (at most a few hundred ids at a time) that the user may
-    see, never a record merged away; two small queries — a subquery per household over the
-    scope's persons took 0.7 s a page at a million persons."""
-    first: dict[int, int] = {}
-    for household_id, person_id in (
-        HouseholdMember.objects.filter(
-            household_id__in=household_ids,
-            relationship=Relationship.HEAD,
-            person__merged_into__isnull=True,
+class Head(NamedTuple):
+    """A household's head as the household list shows it: a name linked to the file."""
+
+    pk: int
+    name: str
+
+
+def heads_for(user, household_ids) -> dict[int, Head]:
+    """The head of each household (at most 900 ids at a time) whom the user may see, never
+    a record merged away: one scoped query of plain values. (A subquery per household over
+    the scope's persons took 0.7 s a page at a million persons; model instances made the
+    household export three times slower.)"""
+    heads: dict[int, Head] = {}
+    rows = (
+        scoped(
+            user,
+            Person.objects.filter(
+                memberships__household_id__in=household_ids,
+                memberships__relationship=Relationship.HEAD,
+                merged_into__isnull=True,
+            ),
         )
-        .order_by("pk")
-        .values_list("household_id", "person_id")
-    ):
-        first.setdefault(household_id, person_id)
-    visible = {
-        p.pk: p
-        for p in scoped(user, Person.objects.filter(pk__in=set(first.values()))).only(
-            "pk", "name", "unit_path", "created_by"
-        )
-    }
-    return {h: visible[p] for h, p in first.items() if p in visible}
+        .order_by("memberships__pk")
+        .values_list("memberships__household_id", "pk", "name")
+    )
+    for household_id, pk, name in rows:
+        heads.setdefault(household_id, Head(pk, name))
+    return heads
 
 
 def household_page(
     user, households: models.QuerySet[Household], *, after: int | None, size: int = 50
-) -> tuple[list[tuple[Household, Person | None]], int | None]:
+) -> tuple[list[tuple[Household, Head | None]], int | None]:
     """One keyset page, ids first (as `housing_page`), each household with its head."""
     ids, next_after = keyset_page(households.values_list("pk", flat=True), after=after, size=size)
     rows = list(with_members(Household.objects.filter(pk__in=ids)).order_by("-pk"))
