@@ -358,24 +358,29 @@ class Head(NamedTuple):
 
 def heads_for(user, household_ids) -> dict[int, Head]:
     """The head of each household (at most 900 ids at a time) whom the user may see, never
-    a record merged away: one scoped query of plain values. (A subquery per household over
-    the scope's persons took 0.7 s a page at a million persons; model instances made the
-    household export three times slower.)"""
-    heads: dict[int, Head] = {}
-    rows = (
+    a record merged away: two small queries of plain values, the members first. (Joined in
+    one, a grid worker's scope led SQLite through the grid's persons: 0.3 s a page at a
+    million; a subquery per household took 0.7 s; model instances made the household export
+    three times slower.)"""
+    members = list(
+        HouseholdMember.objects.filter(
+            household_id__in=household_ids, relationship=Relationship.HEAD
+        )
+        .order_by("pk")
+        .values_list("household_id", "person_id")
+    )
+    names = dict(
         scoped(
             user,
             Person.objects.filter(
-                memberships__household_id__in=household_ids,
-                memberships__relationship=Relationship.HEAD,
-                merged_into__isnull=True,
+                pk__in={person_id for _h, person_id in members}, merged_into__isnull=True
             ),
-        )
-        .order_by("memberships__pk")
-        .values_list("memberships__household_id", "pk", "name")
+        ).values_list("pk", "name")
     )
-    for household_id, pk, name in rows:
-        heads.setdefault(household_id, Head(pk, name))
+    heads: dict[int, Head] = {}
+    for household_id, person_id in members:
+        if person_id in names:
+            heads.setdefault(household_id, Head(person_id, names[person_id]))
     return heads
 
 
