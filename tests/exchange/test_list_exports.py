@@ -398,3 +398,24 @@ def test_screening_reports_and_meetings_export_with_their_filters(client):
     everything = exported(client.get(url, {"format": "csv"}))
     titles = [r[0] for r in everything[2:]]
     assert titles.index(special.title) < titles.index(meeting.title)  # newest first
+
+
+@pytest.mark.django_db
+def test_every_kind_of_text_cell_is_neutralised_and_a_list_of_rows_ends():
+    from django.test import RequestFactory
+    from django.utils.functional import lazy
+    from django.utils.safestring import SafeString
+
+    from tongxin.exchange.lists import ListExport, export_response, neutralised
+
+    lazy_text = lazy(lambda: "=1+2", str)()
+    assert list(neutralised([["=1", SafeString("@x"), lazy_text, 3, None]])) == [
+        ["'=1", "'@x", "'=1+2", 3, None]
+    ]
+    # Rows handed over as a list (not a generator) stream once, in chunks, and end.
+    request = RequestFactory().get("/", {"format": "csv"})
+    request.user = User.objects.get(username="community_officer")
+    spec = ListExport(title="清单", slug="x", object_type="x", headers=["甲"])
+    rows = [[f"行{i}"] for i in range(1201)]
+    body = b"".join(export_response(request, spec, rows).streaming_content).decode("utf-8-sig")
+    assert body.count("\r\n") == 1203 and body.rstrip().endswith("行1200")

@@ -38,7 +38,7 @@ def neutralised(rows: Iterable[Sequence[object]]) -> Iterator[list[object]]:
             neutralise(v)
             if type(v) is str  # nearly every cell: the quick test first
             else neutralise(str(v))
-            if isinstance(v, Promise)
+            if isinstance(v, str | Promise)  # str subclasses (SafeString), lazy text
             else v
             for v in row
         ]
@@ -199,7 +199,8 @@ def _csv_response(spec: ListExport, rows, mark: str, filename: str) -> Streaming
         yield writer.writerow([f"# {mark}"])
         yield writer.writerow([str(h) for h in spec.headers])
         # A few hundred lines a chunk: a chunk per line costs the server a write each.
-        while block := list(islice(rows, CSV_LINES_PER_CHUNK)):
+        remaining = iter(rows)
+        while block := list(islice(remaining, CSV_LINES_PER_CHUNK)):
             yield "".join([writer.writerow(row) for row in block])
 
     response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
