@@ -24,3 +24,22 @@ def test_a_nul_character_in_a_search_is_refused_with_a_message(client, username,
     assert response.status_code == 400
     assert response.content.decode() == "请求参数含有无效字符。"
     assert client.get(reverse(route), {"q": "马明"}).status_code == 200
+
+
+ODD_PERIODS = ["²", "0", "0000-00", "0001-01", "9999-12", "10000-01", "2026-13", "2026-Q9"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("value", [*ODD_PERIODS, "9" * 5000])
+def test_a_month_or_period_no_calendar_holds_is_not_an_error_page(client, value):
+    # 9999-12 and 0001-01 parsed, then the month after or before them crashed the page.
+    login_as(client, "district_officer")
+    for route, params in [
+        ("disputes:dispute_list", {"month": value}),
+        ("disputes:screening_list", {"month": value}),
+        ("disputes:statistics", {"from": value, "to": value}),
+        ("reports:index", {"period": value}),
+        ("analytics:dashboard", {"period": value}),
+    ]:
+        status = client.get(reverse(route), params).status_code
+        assert status in (200, 404), (route, value, status)

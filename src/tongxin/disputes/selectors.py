@@ -30,10 +30,11 @@ from .services import next_month, report_deadline, units_in_scope
 
 
 def parse_month(value: str | None) -> date | None:
-    """`2026-03` → date(2026, 3, 1); anything else → None."""
+    """`2026-03` → date(2026, 3, 1); anything else → None, years outside 1900–2999 too
+    (the months around 0001-01 or 9999-12 are beyond Python's dates: pages crashed)."""
     try:
         year, month = (int(part) for part in (value or "").split("-"))
-        return date(year, month, 1)
+        return date(year, month, 1) if 1900 <= year <= 2999 else None
     except ValueError:
         return None
 

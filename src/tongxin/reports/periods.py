@@ -49,6 +49,8 @@ class Period:
             if not match:
                 continue
             year = int(match.group(1))
+            if not 1900 <= year <= 2999:  # the periods around 0001 or 9999 are beyond dates
+                break
             if kind == "month":
                 month = int(match.group(2))
                 if not 1 <= month <= 12:
