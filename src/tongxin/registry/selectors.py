@@ -13,7 +13,7 @@ from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from tongxin.accounts.scoping import scoped, visible_units
+from tongxin.accounts.scoping import scoped
 from tongxin.core import crypto
 from tongxin.core.validators import normalise_citizen_id
 
@@ -128,20 +128,7 @@ def person_list_for(user, filters: PersonFilters) -> models.QuerySet[Person]:
     if condition is not None:
         persons = persons.filter(condition)
     if filters.unit:
-        unit = (
-            visible_units(user).filter(code=filters.unit).first()
-            if user.data_scope != "all"
-            else None
-        )
-        if unit is None:
-            from tongxin.geo.models import Unit
-
-            unit = Unit.objects.filter(code=filters.unit).first()
-        if unit is None:
-            raise ValidationError({"unit": [_("单位代码不存在。")]})
-        from tongxin.geo.models import subtree_q
-
-        persons = persons.filter(subtree_q(unit.path, "unit_path"))
+        persons = in_unit(persons, filters.unit)
     for field in ("ethnicity", "sex", "origin_province", "occupation", "education", "income_band"):
         value = getattr(filters, field)
         if value:
@@ -223,19 +210,25 @@ def facts_visible_to(user, person: Person) -> models.QuerySet[DepartmentFact]:
 RENTAL_WINDOW_DAYS = 30  # "expiring": the rental ends within this many days
 
 
+def in_unit(rows: models.QuerySet, code: str) -> models.QuerySet:
+    """The rows (scoped already) of the unit with this code and those below it; an unknown
+    code is a ValidationError the list pages show."""
+    from tongxin.geo.models import Unit, subtree_q
+
+    unit = Unit.objects.filter(code=code).first()
+    if unit is None:
+        raise ValidationError({"unit": [_("单位代码不存在。")]})
+    return rows.filter(subtree_q(unit.path, "unit_path"))
+
+
 def housing_list_for(user, params) -> models.QuerySet[Housing]:
     """Housing in the user's scope (以房管人), newest first. Filters: `unit` (a unit code:
     that unit and below), `kind`, `q` (part of the address or the landlord's name: a scan,
     fine within a district), `rental` (`expiring` within 30 days, `expired`). An unknown unit
     code is a ValidationError, as on the person list. `with_residents` adds who lives there."""
-    from tongxin.geo.models import Unit, subtree_q
-
     housing = scoped(user, Housing.objects.all())
     if params.get("unit"):
-        unit = Unit.objects.filter(code=params["unit"]).first()
-        if unit is None:
-            raise ValidationError({"unit": [_("单位代码不存在。")]})
-        housing = housing.filter(subtree_q(unit.path, "unit_path"))
+        housing = in_unit(housing, params["unit"])
     if params.get("kind") in HousingKind.values:
         housing = housing.filter(kind=params["kind"])
     q = (params.get("q") or "").strip()
@@ -295,14 +288,9 @@ def household_list_for(user, params) -> models.QuerySet[Household]:
     """Households in the user's scope (一户一档), newest first. Filters: `unit` (that unit and
     below), `q` (part of the home's address), `schooling=gap` (a child of school age not
     enrolled or dropped out: for the education department's help, 同城待遇)."""
-    from tongxin.geo.models import Unit, subtree_q
-
     households = scoped(user, Household.objects.all())
     if params.get("unit"):
-        unit = Unit.objects.filter(code=params["unit"]).first()
-        if unit is None:
-            raise ValidationError({"unit": [_("单位代码不存在。")]})
-        households = households.filter(subtree_q(unit.path, "unit_path"))
+        households = in_unit(households, params["unit"])
     q = (params.get("q") or "").strip()
     if q:
         households = households.filter(housing__address__icontains=q)
