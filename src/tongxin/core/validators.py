@@ -16,6 +16,9 @@ from django.utils.translation import gettext as _
 ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 ID_CHECK = "10X98765432"
 MIDDLE_DOT = "\u00b7"
+# The years a page's year, month or period filter may name: the periods around 0001 and 9999
+# are beyond Python's dates (pages crashed on them).
+FILTER_YEARS = range(1900, 3000)
 # Lookalikes of the middle dot typed by input methods and OCR (民委发〔2016〕33号).
 DOT_LOOKALIKES = "\u2022\u30fb\uff0e\u2027\u22c5\u00b7\u2219\u16eb\u318d\uff65"
 CJK = r"\u3400-\u9fff\uf900-\ufaff\U00020000-\U0003134f"

@@ -9,6 +9,8 @@ from datetime import date, timedelta
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from tongxin.core.validators import FILTER_YEARS
+
 KINDS = {
     "month": gettext_lazy("月报"),
     "quarter": gettext_lazy("季报"),
@@ -49,7 +51,7 @@ class Period:
             if not match:
                 continue
             year = int(match.group(1))
-            if not 1900 <= year <= 2999:  # the periods around 0001 or 9999 are beyond dates
+            if year not in FILTER_YEARS:
                 break
             if kind == "month":
                 month = int(match.group(2))
