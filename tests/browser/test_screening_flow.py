@@ -9,6 +9,7 @@ from playwright.sync_api import expect
 
 from tongxin.accounts.roles import DataScope, Role
 from tongxin.accounts.services import user_create
+from tongxin.disputes.services import report_deadline
 from tongxin.geo.models import Unit
 
 PASSWORD = "Tongxin@2026demo"
@@ -90,8 +91,14 @@ def test_two_communities_file_and_the_street_sees_who_is_missing(page, demo_live
     expect(page.locator("#report-table")).to_contain_text("新华社区居委会")
     expect(page.locator("#report-table")).to_contain_text("北下街社区居委会")
     page.goto(base + "/disputes/screening/calendar/")
-    expect(page.locator(f"#cell-410104001001-{month}")).to_have_text("零报告")
-    expect(page.locator(f"#cell-410104001002-{month}")).to_have_text("1 件")
+    # Filed today: after the deadline (the fifth working day) the cells say so.
+    late = timezone.localdate() > report_deadline(last_month.replace(day=1))
+    state = "late" if late else "complete"
+    suffix = "逾期" if late else ""
+    for code, text in (("410104001001", "零报告"), ("410104001002", "1 件")):
+        cell = page.locator(f"#cell-{code}-{month}")
+        expect(cell).to_have_text(text + suffix)
+        expect(cell).to_have_attribute("data-state", state)
     expect(page.locator(f"#cell-410104001003-{month}")).to_have_text("未报")  # 管城街社区
     expect(page.locator(f"#total-{month}")).to_contain_text("2 / 7")
     # Three months ago 代书胡同社区 missed its report (demo data): past its deadline, in red.
