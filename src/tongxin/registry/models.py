@@ -268,7 +268,14 @@ class HouseholdMember(models.Model):
     class Meta:
         verbose_name = _("家庭成员")
         constraints = [
-            models.UniqueConstraint(fields=["household", "person"], name="unique_household_member")
+            models.UniqueConstraint(fields=["household", "person"], name="unique_household_member"),
+            # Two officers adding a head to the same household at once both pass the
+            # service's check; the database keeps the second out.
+            models.UniqueConstraint(
+                fields=["household"],
+                condition=models.Q(relationship=Relationship.HEAD),
+                name="one_head_per_household",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -337,16 +337,18 @@ def household_add_member(
 ) -> HouseholdMember:
     if person.merged_into_id:
         raise ValidationError({"person": [_("该档案已合并到另一档案，请添加合并后的档案。")]})
-    if (
-        relationship == Relationship.HEAD
-        and household.members.filter(relationship=Relationship.HEAD).exists()
-    ):
+    other_heads = household.members.filter(relationship=Relationship.HEAD).exclude(person=person)
+    if relationship == Relationship.HEAD and other_heads.exists():
         raise ValidationError({"relationship": [_("该户已有户主。")]})
-    member, _created = HouseholdMember.objects.update_or_create(
-        household=household,
-        person=person,
-        defaults={"relationship": relationship, "schooling": schooling},
-    )
+    try:
+        with transaction.atomic():  # a savepoint: the caller's transaction goes on
+            member, _created = HouseholdMember.objects.update_or_create(
+                household=household,
+                person=person,
+                defaults={"relationship": relationship, "schooling": schooling},
+            )
+    except IntegrityError:  # another head was added meanwhile (one_head_per_household)
+        raise ValidationError({"relationship": [_("该户已有户主。")]}) from None
     persons_changed([person.pk])  # school-age children enrolled are counted
     audit_record(
         action=Action.UPDATE,
