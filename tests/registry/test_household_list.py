@@ -9,6 +9,7 @@ from datetime import date
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from tongxin.registry import services
 
@@ -104,3 +105,56 @@ def test_a_record_merged_away_cannot_join_a_household():
         services.household_add_member(
             actor=officer(), household=household, person=gone, relationship="02"
         )
+
+
+@pytest.mark.django_db
+def test_the_export_gives_the_local_day_of_registration_and_only_visible_heads(client):
+    from datetime import UTC, datetime
+
+    from tongxin.accounts.roles import DataScope, Role
+    from tongxin.accounts.services import user_create
+    from tongxin.registry.models import Household
+
+    night, _ = family("解放路 18 号 301", GRID_A)
+    evening, _ = family("解放路 20 号 101", GRID_B)
+    # 00:30 and 23:59 in the city (UTC+8): on the day of the city's calendar either way.
+    Household.objects.filter(pk=night.pk).update(
+        created_at=datetime(2026, 3, 31, 16, 30, tzinfo=UTC)
+    )
+    Household.objects.filter(pk=evening.pk).update(
+        created_at=datetime(2026, 4, 1, 15, 59, tzinfo=UTC)
+    )
+    stranger = services.household_create(
+        actor=officer(), housing=home("解放路 22 号 102", GRID_B), grid=grid(GRID_B)
+    )
+    outsider = register(officer(), "艾力", grid_unit=grid(GRID_A))  # lives in the other grid
+    services.household_add_member(
+        actor=officer(), household=stranger, person=outsider, relationship="02"
+    )
+
+    def exported(username):
+        login_as(client, username)
+        response = client.get(
+            reverse("registry:household_export"), {"q": "解放路", "format": "csv"}
+        )
+        rows = csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig")))
+        return {r[1]: (r[0], r[6]) for r in list(rows)[2:]}
+
+    assert exported("community_officer") == {
+        "解放路 18 号 301": ("马明", "2026-04-01"),
+        "解放路 20 号 101": ("马明", "2026-04-01"),
+        "解放路 22 号 102": ("艾力", timezone.localdate().isoformat()),
+    }
+    user_create(
+        actor=None,
+        username="grid_b_officer",
+        password="Tongxin@2026demo",
+        unit=grid(GRID_B),
+        roles={Role.COMMUNITY_OFFICER},
+        data_scope=DataScope.SUBTREE,
+        full_name="网格 B 专干",
+        validate=False,
+    )
+    by_grid_worker = exported("grid_b_officer")
+    assert by_grid_worker["解放路 22 号 102"][0] == ""  # the head lives outside their grid
+    assert set(by_grid_worker) == {"解放路 20 号 101", "解放路 22 号 102"}

@@ -4,6 +4,7 @@ gives 71 rows per INSERT); these paths run near the database's own bulk-insert r
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 import threading
@@ -14,6 +15,7 @@ from operator import itemgetter
 from typing import Any
 
 from django.db import DatabaseError, connection, models, transaction
+from django.db.models.expressions import RawSQL
 
 
 def allocate_ids(model: type[models.Model], count: int) -> list[int]:
@@ -57,6 +59,16 @@ def ids_where_in(model: type[models.Model], column: str, values: list) -> list[i
                 cursor.execute(f"SELECT id FROM {table} WHERE {quoted} IN ({marks})", chunk)  # noqa: S608
             found.extend(row[0] for row in cursor.fetchall())
     return found
+
+
+def id_set(ids: Iterable[int]) -> RawSQL:
+    """Ids for an `__in` filter as one parameter (a JSON array on SQLite, an array on
+    PostgreSQL): the ORM prepares an `IN` list value by value, which cost an export more than
+    the grouped queries it fed (900 ids a chunk, three queries a chunk)."""
+    values = [int(pk) for pk in ids]
+    if connection.vendor == "postgresql":
+        return RawSQL("SELECT unnest(%s::bigint[])", [values])
+    return RawSQL("SELECT value FROM json_each(%s)", [json.dumps(values)])
 
 
 class Inserter:

@@ -11,12 +11,11 @@ from typing import IO
 from django.core.exceptions import ValidationError
 from django.http import HttpResponseBadRequest
 from django.http.response import HttpResponseBase
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from tongxin.core import crypto
 from tongxin.registry.codes import HousingKind
-from tongxin.registry.exports import HEADERS, WIDTHS, export_rows
+from tongxin.registry.exports import HEADERS, WIDTHS, LocalDay, export_rows
 from tongxin.registry.models import mask_phone
 from tongxin.registry.selectors import person_list_for
 
@@ -150,33 +149,32 @@ def household_rows(user, households) -> Iterator[list[object]]:
     """Each household of a `registry.selectors.household_list_for` queryset as exported
     cells: its head's name (when the user may see the head), home, grid, size, children out
     of school. Plain values, read a chunk of households at a time: their sizes in one
-    grouped query, their heads in another (`member_counts`, `heads_for`)."""
+    grouped query with their heads, whose names the user may see in another
+    (`member_counts`, `visible_names`)."""
     from itertools import islice
 
     from tongxin.geo.models import Unit
-    from tongxin.registry.selectors import heads_for, member_counts
+    from tongxin.registry.selectors import member_counts, visible_names
 
     paths = households.order_by().values("unit_path")
     grids = {u.path: u for u in Unit.objects.filter(path__in=paths)}
-    ordered = households.values_list("pk", "unit_path", "created_at", "housing__address").iterator(
-        chunk_size=2000
-    )
-    # 900 ids a query: within the 999 parameters older SQLite builds allow.
+    ordered = households.values_list(
+        "pk", "unit_path", LocalDay("created_at"), "housing__address"
+    ).iterator(chunk_size=2000)
     while chunk := list(islice(ordered, 900)):
-        ids = [pk for pk, *_rest in chunk]
-        heads, counts = heads_for(user, ids), member_counts(ids)
-        for pk, unit_path, created_at, address in chunk:
+        counts = member_counts([pk for pk, *_rest in chunk])
+        names = visible_names(user, [head for _s, _g, head in counts.values() if head])
+        for pk, unit_path, registered_on, address in chunk:
             grid = grids.get(unit_path)
-            head = heads.get(pk)
-            size, gaps = counts.get(pk, (0, 0))
+            size, gaps, head = counts.get(pk, (0, 0, None))
             yield [
-                head.name if head else "",
+                names.get(head, "") if head else "",
                 address or "",
                 grid.name if grid else "",
                 grid.code if grid else "",
                 size,
                 gaps,
-                timezone.localtime(created_at).date().isoformat(),
+                registered_on,
             ]
 
 

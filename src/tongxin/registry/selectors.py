@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from tongxin.accounts.scoping import scoped
 from tongxin.core import crypto
+from tongxin.core.bulk import id_set
 from tongxin.core.validators import normalise_citizen_id
 
 from .codes import FACT_READER_ROLES, FACT_READERS_BY_DEPARTMENT, HousingKind, Relationship
@@ -262,7 +263,7 @@ def resident_counts(housing_ids) -> dict[int, int]:
     """How many live in each of a chunk of homes now (open stays), in one grouped query
     (the list export; `with_residents` counts per home for a page)."""
     return dict(
-        Stay.objects.filter(housing_id__in=housing_ids, departure_date__isnull=True)
+        Stay.objects.filter(housing_id__in=id_set(housing_ids), departure_date__isnull=True)
         .order_by()
         .values("housing_id")
         .annotate(n=models.Count("pk"))
@@ -322,17 +323,19 @@ def with_members(households: models.QuerySet[Household]) -> models.QuerySet[Hous
     )
 
 
-def member_counts(household_ids) -> dict[int, tuple[int, int]]:
-    """Each household's size and children out of school, for a chunk of households in one
-    grouped query (the list export; `with_members` counts per household for a page)."""
+def member_counts(household_ids) -> dict[int, tuple[int, int, int | None]]:
+    """Each household's size, children out of school and head (a person id, or None), for
+    a chunk of households in one grouped query (the list export; `with_members` counts per
+    household for a page). A household has at most one head (`one_head_per_household`)."""
     return {
-        row["household_id"]: (row["size"], row["gaps"])
-        for row in HouseholdMember.objects.filter(household_id__in=household_ids)
+        row["household_id"]: (row["size"], row["gaps"], row["head"])
+        for row in HouseholdMember.objects.filter(household_id__in=id_set(household_ids))
         .order_by()
         .values("household_id")
         .annotate(
             size=models.Count("pk"),
             gaps=models.Count("pk", filter=models.Q(schooling__in=SCHOOLING_GAPS)),
+            head=models.Max("person_id", filter=models.Q(relationship=Relationship.HEAD)),
         )
     }
 
@@ -344,32 +347,31 @@ class Head(NamedTuple):
     name: str
 
 
-def heads_for(user, household_ids) -> dict[int, Head]:
-    """The head of each household (at most 900 ids at a time) whom the user may see, never
-    a record merged away: two small queries of plain values, the members first. (Joined in
-    one, a grid worker's scope led SQLite through the grid's persons: 0.3 s a page at a
-    million; a subquery per household took 0.7 s; model instances made the household export
-    three times slower.)"""
-    members = list(
-        HouseholdMember.objects.filter(
-            household_id__in=household_ids, relationship=Relationship.HEAD
-        )
-        .order_by("pk")
-        .values_list("household_id", "person_id")
-    )
-    names = dict(
+def visible_names(user, person_ids) -> dict[int, str]:
+    """The names of those persons the user may see, never a record merged away, in one query
+    of plain values (model instances made the household export three times slower)."""
+    return dict(
         scoped(
-            user,
-            Person.objects.filter(
-                pk__in={person_id for _h, person_id in members}, merged_into__isnull=True
-            ),
+            user, Person.objects.filter(pk__in=id_set(person_ids), merged_into__isnull=True)
         ).values_list("pk", "name")
     )
-    heads: dict[int, Head] = {}
-    for household_id, person_id in members:
-        if person_id in names:
-            heads.setdefault(household_id, Head(person_id, names[person_id]))
-    return heads
+
+
+def heads_for(user, household_ids) -> dict[int, Head]:
+    """The head of each household whom the user may see: two small queries, the members
+    first. (Joined in one, a grid worker's scope led SQLite through the grid's persons: 0.3 s
+    a page at a million; a subquery per household took 0.7 s.)"""
+    members = dict(
+        HouseholdMember.objects.filter(
+            household_id__in=id_set(household_ids), relationship=Relationship.HEAD
+        ).values_list("household_id", "person_id")
+    )
+    names = visible_names(user, members.values())
+    return {
+        household_id: Head(person_id, names[person_id])
+        for household_id, person_id in members.items()
+        if person_id in names
+    }
 
 
 def household_page(
