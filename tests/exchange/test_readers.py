@@ -61,6 +61,35 @@ def test_gbk_with_pinyin_full_width_forms_and_minority_scripts_is_not_taken_for_
     ]
 
 
+KOREAN = "이름,성별,민족,현주소\n김민수,남,조선족,금수구 신화동 3번지\n박영희,여,조선족,관성구 북하가 12호\n"
+
+
+def test_a_korean_ledger_in_euc_kr_is_read_as_korean(tmp_path):
+    """A Korean community's ledger saved by Korean Windows: its Hangul, read as GBK, would
+    be common Chinese characters in gibberish order; it is read as Korean, so its columns
+    can be mapped."""
+    path = tmp_path / "ledger.csv"
+    path.write_bytes(KOREAN.encode("euc-kr"))
+    table = open_table(path)
+    assert table.encoding == "cp949"
+    assert table.headers == ["이름", "성별", "민족", "현주소"]
+    assert [cells[0] for _n, cells in table.rows] == ["김민수", "박영희"]
+    # With the template's headers in Hanja, as the standard template names them.
+    path.write_bytes(
+        ("姓名,民族,現居住地址\n" + "김민수,조선족,신화동 3번지\n" * 8).encode("euc-kr")
+    )
+    assert open_table(path).headers == ["姓名", "民族", "現居住地址"]
+
+
+def test_a_chinese_file_is_never_taken_for_korean(tmp_path):
+    """Read as Korean, half a GBK file's letters are Hangul: a file of one row or of many
+    stays GBK."""
+    for count in (1, 2, 10, 400):
+        rows = [person_row(i, 姓名=f"马{'明志国华'[i % 4]}") for i in range(count)]
+        path = write_csv(tmp_path / f"gb{count}.csv", rows, encoding="gb18030")
+        assert open_table(path).encoding == "gb18030", count
+
+
 @pytest.mark.parametrize(
     "content,message",
     [

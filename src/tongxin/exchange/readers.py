@@ -55,6 +55,8 @@ def detect_encoding(path: Path) -> str:
             text = decoder.decode(sample, final=len(sample) < SNIFF_BYTES)
         except UnicodeDecodeError:
             continue
+        if encoding == "gb18030" and _korean(sample):
+            return "cp949"
         if encoding == "gb18030" and _misread(sample, text[:MISREAD_SAMPLE]):
             raise ReadError(
                 _(
@@ -82,6 +84,30 @@ def _misread(sample: bytes, text: str) -> bool:
         if in_other >= 0.9 and in_other - in_gbk >= 0.2:
             return True
     return False
+
+
+def _korean(sample: bytes) -> bool:
+    """Whether bytes GB18030 decoded are Korean (EUC-KR / cp949: a Korean community's
+    ledger). KS X 1001 puts its 2,350 Hangul syllables on the bytes of GB2312's commonest
+    characters, so read as GBK they are common simplified characters and `_misread` cannot
+    tell; read as Korean, nearly all its letters are Hangul (Hanja headers aside). Chinese
+    read as Korean gives Hangul for about half its letters (those of GB2312's rows B0–C8):
+    in windows of the seed documents at most 0.91 of 20 letters, 0.81 of 40, 0.74 of 80,
+    0.70 of 200. Read strictly as EUC-KR: cp949's extra syllables would make Hangul of
+    Shift-JIS kanji too. The file is then read as cp949, which also holds those."""
+    decoder = codecs.getincrementaldecoder("euc_kr")(errors="replace")
+    text = decoder.decode(sample[: MISREAD_SAMPLE * 2], final=False)
+    if text.count("\ufffd") > len(text) / 50:
+        return False
+    letters = hangul = 0
+    for char in text:
+        if char < "\x80" or unicodedata.category(char)[0] in "PZS" or char == "\ufffd":
+            continue
+        letters += 1
+        hangul += "\uac00" <= char <= "\ud7a3"
+    if letters >= 80:
+        return hangul >= 0.85 * letters
+    return letters >= 20 and hangul >= 0.97 * letters
 
 
 def _is_common(char: str, encoding: str) -> bool:
