@@ -562,6 +562,28 @@ def test_a_dry_run_counts_what_the_import_would_do_and_writes_nothing(tmp_path):
 
 
 @pytest.mark.django_db
+def test_every_row_refused_while_writing_has_its_cells_in_the_report(tmp_path, monkeypatch):
+    """The file is read again for them through a scratch file, a few rows at a time, which
+    is gone afterwards."""
+    from tongxin.exchange import importer
+
+    monkeypatch.setattr(importer, "REPORT_CELLS_CHUNK", 2)
+    elsewhere = "410104002001001"  # a grid outside 新华社区
+    outside = [person_row(i, 网格编码=elsewhere) for i in range(1, 6)]
+    run(write_csv(tmp_path / "before.csv", outside))
+    officer = User.objects.get(username="community_officer")
+    rows = [person_row(i, 姓名=f"艾力{'甲乙丙丁戊'[i - 1]}") for i in range(1, 6)]
+    rows.insert(2, person_row(9, 性别="X"))  # refused before writing, with its cells
+    job = run(write_csv(tmp_path / "again.csv", rows), actor=officer)
+    assert (job.created, job.rejected) == (0, 6)
+    refused = {r[0]: r for r in report_rows(job)[1:]}
+    assert sorted(refused) == [2, 3, 4, 5, 6, 7]
+    for number, row in zip(range(2, 8), rows, strict=True):
+        assert refused[number][2:4] == [row["姓名"], row["性别"]]
+    assert [p.name for p in Path(job.error_report).parent.glob("*.cells.sqlite3")] == []
+
+
+@pytest.mark.django_db
 def test_cancelling_a_file_of_one_batch_writes_nothing_and_says_cancelled(tmp_path):
     from tongxin.exchange.models import ImportJob
 

@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import json
 import logging
 import os
+import sqlite3
 from collections.abc import Callable, Iterator
-from contextlib import nullcontext
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import date
 from operator import itemgetter
@@ -59,6 +61,7 @@ from .readers import ReadError, Table, cell_text, open_table
 from .xlsx_writer import BOLD, Properties, write_xlsx
 
 BATCH_SIZE = int(os.environ.get("TONGXIN_IMPORT_BATCH", "5000"))
+REPORT_CELLS_CHUNK = 5000  # rows' cells kept in memory at once for the report
 # Files at least this large are prepared in a second process (it costs a fork and pays
 # from a few thousand rows on).
 PARALLEL_MIN_BYTES = int(os.environ.get("TONGXIN_IMPORT_PARALLEL_BYTES", str(1 << 20)))
@@ -835,9 +838,8 @@ class Importer:
             bare = {
                 int(row[0]) for row in csv.reader(written) if len(row) == 2 and row[0].isdigit()
             }
-        from_file = self._cells_of(bare)
 
-        def rows() -> Iterator[list]:
+        def rows(cells_of: Callable[[int], list[str]]) -> Iterator[list]:
             seen_rows: set[str] = set()
             with self.report_path.open(encoding="utf-8-sig", newline="") as fh:
                 lines = csv.reader(fh)
@@ -847,16 +849,16 @@ class Importer:
                         continue  # written twice around an interruption
                     seen_rows.add(row[0])
                     if len(row) == 2 and row[0].isdigit():
-                        row += from_file.get(int(row[0]), [])
+                        row += cells_of(int(row[0]))
                     cells: list = [neutralise(c) for c in row]
                     if cells[0].isdigit():
                         cells[0] = int(cells[0])
                     yield cells
 
-        with target.open("wb") as fh:
+        with self._cells_of(bare) as cells_of, target.open("wb") as fh:
             write_xlsx(
                 fh,
-                rows(),
+                rows(cells_of),
                 sheet_title=_("未导入的行"),
                 heading=[([_("行号"), _("原因"), *headers], BOLD)],
                 widths=[8, 40],
@@ -864,22 +866,46 @@ class Importer:
             )
         ImportJob.objects.filter(pk=job.pk).update(error_report=str(target))
 
-    def _cells_of(self, numbers: set[int]) -> dict[int, list[str]]:
+    @contextmanager
+    def _cells_of(self, numbers: set[int]) -> Iterator[Callable[[int], list[str]]]:
         """The file's cells of rows refused while writing (out of scope, merged, a stay that
-        conflicts): only their numbers travel with them, so the file is read again for them."""
-        found: dict[int, list[str]] = {}
+        conflicts), looked up by row number: only their numbers travel with them, so the file
+        is read again for them. Kept in a scratch SQLite file beside the report, not in
+        memory: a file imported again after its persons were registered elsewhere can have
+        most of a million rows refused so."""
         if not numbers:
-            return found
+            yield lambda _number: []
+            return
+        scratch = self.report_path.with_suffix(".cells.sqlite3")
+        scratch.unlink(missing_ok=True)
+        db = sqlite3.connect(scratch)
         try:
-            table = open_table(self.job.path, self.job.filename)
-            for number, cells in table.rows:
-                if number in numbers:
-                    found[number] = [cell_text(c) for c in cells]
-                    if len(found) == len(numbers):
-                        break
-        except ReadError:
-            pass  # the file changed or went: the report keeps the numbers and the reasons
-        return found
+            db.execute("CREATE TABLE cells (number INTEGER PRIMARY KEY, cells TEXT)")
+            found: list[tuple[int, str]] = []
+            try:
+                table = open_table(self.job.path, self.job.filename)
+                wanted = len(numbers)
+                for number, cells in table.rows:
+                    if number in numbers:
+                        found.append((number, json.dumps([cell_text(c) for c in cells])))
+                        wanted -= 1
+                        if not wanted:
+                            break
+                        if len(found) == REPORT_CELLS_CHUNK:
+                            db.executemany("INSERT INTO cells VALUES (?, ?)", found)
+                            found = []
+            except ReadError:
+                pass  # the file changed or went: the report keeps the numbers and the reasons
+            db.executemany("INSERT INTO cells VALUES (?, ?)", found)
+
+            def cells_of(number: int) -> list[str]:
+                row = db.execute("SELECT cells FROM cells WHERE number = ?", (number,)).fetchone()
+                return json.loads(row[0]) if row else []
+
+            yield cells_of
+        finally:
+            db.close()
+            scratch.unlink(missing_ok=True)
 
     def _finish(self, status: str, message: str) -> ImportJob:
         ImportJob.objects.filter(pk=self.job.pk).update(
