@@ -43,3 +43,15 @@ def test_a_month_or_period_no_calendar_holds_is_not_an_error_page(client, value)
     ]:
         status = client.get(reverse(route), params).status_code
         assert status in (200, 404), (route, value, status)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("value", ["0001-01-01", "9999-12-31"])
+def test_the_audit_log_says_a_date_no_filter_can_hold_is_out_of_range(client, value):
+    # 0001-01-01 at midnight in the city is before the first UTC moment: an error page.
+    login_as(client, "auditor")
+    response = client.get(reverse("audit:events"), {"date_from": value, "date_to": value})
+    assert response.status_code == 200
+    assert "年份须在 1900 至 2999 之间。" in response.content.decode()
+    export = client.get(reverse("audit:export"), {"date_from": value, "format": "csv"})
+    assert (export.status_code, export.content.decode()) == (400, "年份须在 1900 至 2999 之间。")

@@ -10,7 +10,6 @@ from django.http import Http404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.exceptions import ValidationError
-from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 
 from tongxin.accounts.roles import Cap
@@ -23,6 +22,7 @@ from tongxin.registry.models import Household, Housing, Person, Stay
 from tongxin.registry.selectors import PersonFilters, person_list_for
 from tongxin.registry.validation import clean_housing, clean_person, clean_stay, parse_date
 
+from .pagination import NewestFirst
 from .permissions import capability
 
 
@@ -53,15 +53,6 @@ class ReadWrite(_PersonRead):  # type: ignore[misc,valid-type]
         if not super().has_permission(request, view):
             return False
         return request.method in ("GET", "HEAD", "OPTIONS") or request.user.can(Cap.PERSON_WRITE)
-
-
-class NewestFirst(CursorPagination):
-    """Keyset pagination: stable and fast at any depth."""
-
-    ordering = "-pk"
-    page_size = 50
-    page_size_query_param = "limit"
-    max_page_size = 500
 
 
 def _grid_lookup(user):

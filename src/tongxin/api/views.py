@@ -4,6 +4,7 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 from django_filters import rest_framework as filters
+from django_filters.fields import IsoDateTimeField
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, status
@@ -18,6 +19,7 @@ from tongxin.accounts.services import login_attempt
 from tongxin.audit.models import Action, AuditEvent
 from tongxin.audit.selectors import audit_events_for
 from tongxin.audit.services import Outcome, audit_record
+from tongxin.core.validators import validate_filter_year
 from tongxin.geo.models import Level, Unit
 
 from .permissions import capability
@@ -90,10 +92,21 @@ class DepartmentList(generics.ListAPIView):
         return visible_departments(self.request.user).select_related("unit").order_by("code")
 
 
+class FilterYearDateTimeField(IsoDateTimeField):
+    """An ISO date and time within the years a filter may name: 0001-01-01 in the city's
+    time zone is before the first UTC moment Python can hold, and the query crashed."""
+
+    default_validators = [validate_filter_year]
+
+
+class FilterYearDateTimeFilter(filters.IsoDateTimeFilter):
+    field_class = FilterYearDateTimeField
+
+
 class AuditEventFilter(filters.FilterSet):
     actor = filters.CharFilter(field_name="actor_username")
-    date_from = filters.IsoDateTimeFilter(field_name="at", lookup_expr="gte")
-    date_to = filters.IsoDateTimeFilter(field_name="at", lookup_expr="lte")
+    date_from = FilterYearDateTimeFilter(field_name="at", lookup_expr="gte")
+    date_to = FilterYearDateTimeFilter(field_name="at", lookup_expr="lte")
 
     class Meta:
         model = AuditEvent

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from tongxin.accounts.decorators import capability_required
 from tongxin.accounts.roles import Cap
+from tongxin.core.validators import validate_filter_year
 from tongxin.exchange.lists import export_context, export_response
 
 from .models import Action
@@ -22,17 +23,26 @@ class AuditFilterForm(forms.Form):
     actor = forms.CharField(label=_("操作人"), required=False)
     object_type = forms.CharField(label=_("对象类型"), required=False)
     date_from = forms.DateField(
-        label=_("起始日期"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("起始日期"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        validators=[validate_filter_year],
     )
     date_to = forms.DateField(
-        label=_("截止日期"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("截止日期"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        validators=[validate_filter_year],
     )
 
 
 @capability_required(Cap.AUDIT_READ)
 def event_list(request):
     form = AuditFilterForm(request.GET or None)
-    filters = form.cleaned_data if form.is_valid() else {}
+    filters = {}
+    if form.is_bound:
+        form.is_valid()  # a field in error says why and is left out; the others still filter
+        filters = form.cleaned_data
     events = audit_events_for(request.user, **{k: v for k, v in filters.items() if v})
     page = Paginator(events, 50).get_page(request.GET.get("page"))
     query = request.GET.copy()

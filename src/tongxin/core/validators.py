@@ -192,6 +192,17 @@ def validate_mobile(raw: str) -> str:
     return phone
 
 
+def validate_filter_year(value: date) -> None:
+    """A date a filter may name (FILTER_YEARS): 0001-01-01 at midnight in the city is before
+    the first UTC moment Python holds, 9999-12-31 has no day after it."""
+    if value is not None and value.year not in FILTER_YEARS:
+        raise ValidationError(
+            _("年份须在 %(first)d 至 %(last)d 之间。")
+            % {"first": FILTER_YEARS.start, "last": FILTER_YEARS.stop - 1},
+            code="year",
+        )
+
+
 def validate_not_future(value: date, label: str | Promise) -> None:
     if value and value > today():
         raise ValidationError(_("%(label)s不能晚于今天。") % {"label": label}, code="future")
