@@ -3,7 +3,6 @@ a result or a 400 that says what is wrong, never a server error. The filters are
 the API's own schema, so a filter added later is swept too."""
 
 import pytest
-from django.urls import reverse
 from drf_spectacular.generators import SchemaGenerator
 
 ODD_VALUES = [
