@@ -54,8 +54,11 @@ def test_marks_open_lists_only_for_those_who_may_read_them():
     street = Unit.objects.get(code=STREET)
     period = Period.of("month", timezone.localdate())
     officer = dashboard(User.objects.get(username="street_officer"), street, period)
-    hui = next(e for e in officer["ethnicity"] if e["code"] == "03")
-    assert hui["url"] == f"/registry/persons/?unit={STREET}&present=1&ethnicity=03"
+    # The demo city is drawn relative to today: which ethnicities the street holds varies.
+    largest = officer["ethnicity"][0]
+    assert largest["url"] == (
+        f"/registry/persons/?unit={STREET}&present=1&ethnicity={largest['code']}"
+    )
     assert officer["distribution"][0]["url"].startswith("/analytics/?unit=4101040010")
     # A leader reads figures, never personal data: the same marks carry no list.
     leader = dashboard(User.objects.get(username="leader"), street, period)
@@ -68,11 +71,11 @@ def test_the_list_behind_a_mark_shows_those_counted(client):
     street = Unit.objects.get(code=STREET)
     login_as(client, "street_officer")
     data = data_of(client.get(f"/analytics/?unit={STREET}"))
-    hui = next(e for e in data["ethnicity"] if e["code"] == "03")
-    listing = client.get(hui["url"])
+    largest = data["ethnicity"][0]  # which one depends on the day the demo is drawn
+    listing = client.get(largest["url"])
     assert listing.status_code == 200
     shown = len(re.findall(r'href="/registry/persons/\d+/"', listing.content.decode()))
-    assert shown == min(hui["value"], 50)
+    assert shown == min(largest["value"], 50)
     assert street.name in client.get(f"/analytics/?unit={STREET}").content.decode()
 
 

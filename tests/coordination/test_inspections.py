@@ -274,7 +274,8 @@ def test_a_case_passed_at_a_reinspection_the_next_year_counts_as_closed_in_its_y
     office, _liaison, school = setup_window()
     catering = ChecklistTemplate.objects.get(code="catering")
     items, answers = results(catering, fail=(0,))
-    year = timezone.localdate().year - 1
+    # Two years back: last year's January 8 would be in the future on January 1–7.
+    year = timezone.localdate().year - 2
     first = services.inspection_record(
         actor=office,
         window_unit=school,

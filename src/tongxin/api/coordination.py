@@ -28,6 +28,7 @@ from tongxin.coordination.models import (
 )
 from tongxin.geo.models import Unit, subtree_q
 
+from .fields import DateField
 from .permissions import capability
 
 
@@ -100,7 +101,7 @@ class TaskCreate(serializers.Serializer):
     title = serializers.CharField(max_length=200)
     description = serializers.CharField()
     source = serializers.CharField(required=False, allow_blank=True, default="")  # type: ignore[assignment]
-    due_date = serializers.DateField()
+    due_date = DateField()
     departments = serializers.ListField(
         child=serializers.CharField(), required=False, default=list, help_text="department codes"
     )
@@ -311,10 +312,10 @@ class InspectionCreate(serializers.Serializer):
     previous = serializers.IntegerField(
         required=False, help_text="re-inspection: the round being checked again"
     )
-    inspected_on = serializers.DateField()
+    inspected_on = DateField()
     inspectors = serializers.CharField()
     summary = serializers.CharField(required=False, allow_blank=True, default="")
-    rectification_due = serializers.DateField(required=False, allow_null=True)
+    rectification_due = DateField(required=False, allow_null=True)
     findings = FindingInput(many=True)
 
 
@@ -439,7 +440,7 @@ class MeetingSerializer(serializers.ModelSerializer):
 class MeetingCreate(serializers.Serializer):
     title = serializers.CharField(max_length=200)
     kind = serializers.ChoiceField(choices=MeetingKind.choices)
-    date = serializers.DateField()
+    date = DateField()
     place = serializers.CharField(required=False, allow_blank=True, default="")
     chair = serializers.CharField(required=False, allow_blank=True, default="")
     agenda = serializers.CharField()

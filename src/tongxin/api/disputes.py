@@ -28,6 +28,7 @@ from tongxin.disputes.models import (
 from tongxin.geo.models import Level, Unit
 from tongxin.registry.models import Person
 
+from .fields import DateField, DateTimeField
 from .permissions import capability
 
 MONTH = OpenApiParameter("month", str, description="YYYY-MM")
@@ -80,7 +81,7 @@ class ScreeningReportCreate(serializers.Serializer):
     visits = serializers.IntegerField(min_value=0, required=False, default=0)
     notes = serializers.CharField(required=False, allow_blank=True, default="")
     tendencies = serializers.CharField(required=False, allow_blank=True, default="")
-    filed_at = serializers.DateTimeField(
+    filed_at = DateTimeField(
         required=False, help_text="when a paper report was handed in (default: now)"
     )
 
@@ -208,8 +209,8 @@ class DisputeCreate(serializers.Serializer):
     kind = serializers.ChoiceField(choices=Kind.choices)
     source = serializers.ChoiceField(choices=Source.choices, default=Source.SCREENING)  # type: ignore[assignment]
     place = serializers.CharField(max_length=200)
-    occurred_on = serializers.DateField()
-    found_on = serializers.DateField()
+    occurred_on = DateField()
+    found_on = DateField()
     facts = serializers.CharField()
     risk_level = serializers.ChoiceField(choices=RiskLevel.choices, default=RiskLevel.LOW)
     involves_ethnic_factors = serializers.BooleanField(default=False)

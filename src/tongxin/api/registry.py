@@ -22,6 +22,7 @@ from tongxin.registry.models import Household, Housing, Person, Stay
 from tongxin.registry.selectors import PersonFilters, person_list_for
 from tongxin.registry.validation import clean_housing, clean_person, clean_stay, parse_date
 
+from .fields import DateField
 from .pagination import NewestFirst
 from .permissions import capability
 
@@ -100,13 +101,13 @@ class PersonWrite(serializers.Serializer):
 
     name = serializers.CharField()
     sex = serializers.ChoiceField(choices=["1", "2"])
-    birth_date = serializers.DateField()
+    birth_date = DateField()
     ethnicity = serializers.CharField(help_text="GB/T 3304 two-digit code")
     id_type = serializers.CharField(required=False, default="citizen_id")
     id_number = serializers.CharField()
     phone = serializers.CharField(required=False)
     grid = serializers.CharField(required=False, help_text="first stay: grid code")
-    arrival_date = serializers.DateField(required=False)
+    arrival_date = DateField(required=False)
     reason = serializers.CharField(
         required=False, help_text="work, business, study, family, relatives, medical, other"
     )

@@ -17,6 +17,7 @@ from tongxin.services import services
 from tongxin.services.models import Category, Channel, GreenChannel, ServiceRequest
 from tongxin.services.selectors import request_list_for
 
+from .fields import DateTimeField
 from .permissions import capability
 
 
@@ -70,7 +71,7 @@ class RequestCreate(serializers.Serializer):
     green_channel = serializers.ChoiceField(
         choices=GreenChannel.choices, required=False, default=""
     )
-    received_at = serializers.DateTimeField(required=False)
+    received_at = DateTimeField(required=False)
 
     def validate_received_at(self, value):
         if value > timezone.now():

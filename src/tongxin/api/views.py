@@ -19,7 +19,7 @@ from tongxin.accounts.services import login_attempt
 from tongxin.audit.models import Action, AuditEvent
 from tongxin.audit.selectors import audit_events_for
 from tongxin.audit.services import Outcome, audit_record
-from tongxin.core.validators import validate_filter_year
+from tongxin.core.validators import validate_calendar_year
 from tongxin.geo.models import Level, Unit
 
 from .permissions import capability
@@ -92,21 +92,21 @@ class DepartmentList(generics.ListAPIView):
         return visible_departments(self.request.user).select_related("unit").order_by("code")
 
 
-class FilterYearDateTimeField(IsoDateTimeField):
+class CalendarYearDateTimeField(IsoDateTimeField):
     """An ISO date and time within the years a filter may name: 0001-01-01 in the city's
     time zone is before the first UTC moment Python can hold, and the query crashed."""
 
-    default_validators = [validate_filter_year]
+    default_validators = [validate_calendar_year]
 
 
-class FilterYearDateTimeFilter(filters.IsoDateTimeFilter):
-    field_class = FilterYearDateTimeField
+class CalendarYearDateTimeFilter(filters.IsoDateTimeFilter):
+    field_class = CalendarYearDateTimeField
 
 
 class AuditEventFilter(filters.FilterSet):
     actor = filters.CharFilter(field_name="actor_username")
-    date_from = FilterYearDateTimeFilter(field_name="at", lookup_expr="gte")
-    date_to = FilterYearDateTimeFilter(field_name="at", lookup_expr="lte")
+    date_from = CalendarYearDateTimeFilter(field_name="at", lookup_expr="gte")
+    date_to = CalendarYearDateTimeFilter(field_name="at", lookup_expr="lte")
 
     class Meta:
         model = AuditEvent

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from tongxin.accounts.decorators import capability_required
 from tongxin.accounts.roles import Cap
-from tongxin.core.validators import validate_filter_year
+from tongxin.core.fields import DateField
 from tongxin.exchange.lists import export_context, export_response
 
 from .models import Action
@@ -22,17 +22,15 @@ class AuditFilterForm(forms.Form):
     )
     actor = forms.CharField(label=_("操作人"), required=False)
     object_type = forms.CharField(label=_("对象类型"), required=False)
-    date_from = forms.DateField(
+    date_from = DateField(
         label=_("起始日期"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),
-        validators=[validate_filter_year],
     )
-    date_to = forms.DateField(
+    date_to = DateField(
         label=_("截止日期"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),
-        validators=[validate_filter_year],
     )
 
 

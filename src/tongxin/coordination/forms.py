@@ -5,6 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from tongxin.accounts.models import Department
+from tongxin.core.fields import DateField
 from tongxin.geo.models import Unit
 
 from .models import (
@@ -38,7 +39,7 @@ class TaskForm(forms.Form):
     source = forms.CharField(
         label=_("任务来源（如领导批示、上级交办、会议议定）"), max_length=200, required=False
     )
-    due_date = forms.DateField(label=_("办结时限"), widget=DATE)
+    due_date = DateField(label=_("办结时限"), widget=DATE)
     departments = forms.ModelMultipleChoiceField(
         label=_("承办部门"),
         queryset=Department.objects.none(),
@@ -74,8 +75,8 @@ class NoticeForm(forms.Form):
         required=False,
         initial=notice_default_title,  # the document is Chinese in any UI language
     )
-    period_from = forms.DateField(label=_("通报期间自"), widget=DATE)
-    period_to = forms.DateField(label=_("至"), widget=DATE)
+    period_from = DateField(label=_("通报期间自"), widget=DATE)
+    period_to = DateField(label=_("至"), widget=DATE)
 
 
 class NoticeEditForm(forms.Form):
@@ -129,7 +130,7 @@ class InspectionStartForm(forms.Form):
 class MeetingForm(forms.Form):
     title = forms.CharField(label=_("会议名称"), max_length=200)
     kind = forms.ChoiceField(label=_("类别"), choices=MeetingKind.choices)
-    date = forms.DateField(label=_("会议日期"), widget=DATE)
+    date = DateField(label=_("会议日期"), widget=DATE)
     place = forms.CharField(label=_("地点"), max_length=200, required=False)
     chair = forms.CharField(label=_("主持人"), max_length=100, required=False)
     agenda = forms.CharField(label=_("议程"), widget=forms.Textarea(attrs={"rows": 4}))
@@ -150,14 +151,14 @@ class RegionForm(forms.Form):
     agreement = forms.CharField(
         label=_("协作内容"), required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
-    since = forms.DateField(label=_("建立协作日期"), required=False, widget=DATE)
+    since = DateField(label=_("建立协作日期"), required=False, widget=DATE)
 
 
 class StationForm(forms.Form):
     name = forms.CharField(label=_("工作站名称"), max_length=200)
     address = forms.CharField(label=_("地址"), max_length=300, required=False)
     phone = forms.CharField(label=_("办公电话"), max_length=30, required=False)
-    established_on = forms.DateField(label=_("设立日期"), required=False, widget=DATE)
+    established_on = DateField(label=_("设立日期"), required=False, widget=DATE)
 
 
 class ContactForm(forms.Form):
@@ -170,7 +171,7 @@ class ContactForm(forms.Form):
 
 class ExchangeForm(forms.Form):
     kind = forms.ChoiceField(label=_("类别"), choices=ExchangeKind.choices)
-    date = forms.DateField(label=_("日期"), widget=DATE)
+    date = DateField(label=_("日期"), widget=DATE)
     title = forms.CharField(label=_("事由"), max_length=200)
     content = forms.CharField(label=_("内容"), widget=forms.Textarea(attrs={"rows": 3}))
     dispute_number = forms.CharField(label=_("相关纠纷编号"), max_length=20, required=False)

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from tongxin.accounts.roles import Cap, Role
 from tongxin.accounts.scoping import scoped
-from tongxin.core.validators import FILTER_YEARS
+from tongxin.core.validators import CALENDAR_YEARS
 
 from .models import (
     ASSIGNMENT_OPEN,
@@ -137,10 +137,10 @@ def inspection_list_for(user, params=None) -> QuerySet[Inspection]:
 
 def year_param(value: str | None) -> int | None:
     """A `?year=` the database can filter on, or None: ASCII digits ("²" passes `isdigit`
-    and fails `int`) of a year in `FILTER_YEARS` (year 1 in local time is before the first
+    and fails `int`) of a year in `CALENDAR_YEARS` (year 1 in local time is before the first
     UTC date, 10000 after the last; the database raises on both)."""
     value = value or ""
-    if value.isascii() and value.isdigit() and len(value) == 4 and int(value) in FILTER_YEARS:
+    if value.isascii() and value.isdigit() and len(value) == 4 and int(value) in CALENDAR_YEARS:
         return int(value)
     return None
 

@@ -10,12 +10,12 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.forms import modelformset_factory
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 
 from tongxin.accounts.decorators import capability_required
@@ -25,6 +25,7 @@ from tongxin.accounts.scoping import get_scoped_or_404, scoped
 from tongxin.disputes.selectors import calendar_root
 from tongxin.exchange.lists import export_context, export_response
 from tongxin.geo.models import Level, Unit, subtree_q
+from tongxin.registry.validation import parse_date
 
 from . import metrics, selectors, services
 from .forms import (
@@ -79,6 +80,15 @@ def _office_units(office: Unit | None, levels=services.ASSIGNEE_LEVELS):
     if office is None:
         return Unit.objects.none()
     return Unit.objects.filter(subtree_q(office.path), level__in=levels).order_by("path")
+
+
+def _posted_date(value: str | None, label: str) -> date | None:
+    """A date typed into one of the detail pages' small forms (YYYY-MM-DD), None if left
+    empty; one no calendar holds, or outside CALENDAR_YEARS, is refused with a message."""
+    try:
+        return parse_date(value, label)
+    except ValidationError as exc:
+        raise services.CoordinationError(" ".join(exc.messages)) from None
 
 
 def _ok(request, text: str) -> None:
@@ -193,7 +203,7 @@ def _task_action(request, task) -> str:
         office = task.unit
         department = _office_departments(office).filter(code=post.get("department", "")).first()
         unit = _office_units(office).filter(code=post.get("unit", "")).first()
-        due = parse_date(post.get("due_date", "") or "")
+        due = _posted_date(post.get("due_date"), _("办结时限"))
         services.task_assign(
             actor=user,
             task=task,
@@ -526,11 +536,13 @@ def inspection_new(request):
                 window_unit=window,
                 template=template,
                 previous=previous,
-                inspected_on=parse_date(request.POST.get("inspected_on", ""))
+                inspected_on=_posted_date(request.POST.get("inspected_on"), _("检查日期"))
                 or timezone.localdate(),
                 inspectors=request.POST.get("inspectors", ""),
                 summary=request.POST.get("summary", ""),
-                rectification_due=parse_date(request.POST.get("rectification_due", "") or ""),
+                rectification_due=_posted_date(
+                    request.POST.get("rectification_due"), _("整改期限")
+                ),
                 results=_results_from_post(request.POST, items),
                 http_request=request,
             )
@@ -761,7 +773,7 @@ def _meeting_action(request, meeting: JointMeeting) -> str:
         office = meeting.unit
         departments = _office_departments(office).filter(code__in=post.getlist("departments"))
         units = _office_units(office).filter(code__in=post.getlist("units"))
-        due = parse_date(post.get("due_date", "") or "")
+        due = _posted_date(post.get("due_date"), _("办结时限"))
         if due is None:
             raise services.CoordinationError(_("请填写办结时限。"))
         task = services.decision_to_task(

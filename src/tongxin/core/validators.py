@@ -16,9 +16,10 @@ from django.utils.translation import gettext as _
 ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 ID_CHECK = "10X98765432"
 MIDDLE_DOT = "\u00b7"
-# The years a page's year, month or period filter may name: the periods around 0001 and 9999
-# are beyond Python's dates (pages crashed on them).
-FILTER_YEARS = range(1900, 3000)
+# The years any date the system takes or filters by may fall in: around 0001 and 9999 a day,
+# a month or the time zone's offset away is beyond Python's dates (pages crashed on them),
+# and nobody living was born, arrived or met before 1900.
+CALENDAR_YEARS = range(1900, 3000)
 # Lookalikes of the middle dot typed by input methods and OCR (民委发〔2016〕33号).
 DOT_LOOKALIKES = "\u2022\u30fb\uff0e\u2027\u22c5\u00b7\u2219\u16eb\u318d\uff65"
 CJK = r"\u3400-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
@@ -192,13 +193,13 @@ def validate_mobile(raw: str) -> str:
     return phone
 
 
-def validate_filter_year(value: date) -> None:
-    """A date a filter may name (FILTER_YEARS): 0001-01-01 at midnight in the city is before
-    the first UTC moment Python holds, 9999-12-31 has no day after it."""
-    if value is not None and value.year not in FILTER_YEARS:
+def validate_calendar_year(value: date) -> None:
+    """A date within CALENDAR_YEARS: 0001-01-01 at midnight in the city is before the first
+    UTC moment Python holds, 9999-12-31 has no day after it."""
+    if value is not None and value.year not in CALENDAR_YEARS:
         raise ValidationError(
             _("年份须在 %(first)d 至 %(last)d 之间。")
-            % {"first": FILTER_YEARS.start, "last": FILTER_YEARS.stop - 1},
+            % {"first": CALENDAR_YEARS.start, "last": CALENDAR_YEARS.stop - 1},
             code="year",
         )
 

@@ -5,6 +5,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
+from tongxin.core.fields import DateField, DateTimeField
 from tongxin.geo.models import Unit
 
 from .models import FollowUpHonoured, Kind, PartyRole, Result, RiskLevel, Severity, Source
@@ -59,9 +60,7 @@ class ScreeningReportForm(forms.Form):
     tendencies = forms.CharField(
         label=_("苗头性、倾向性问题"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
-    filed_on = forms.DateField(
-        label=_("报送日期（补录纸质报告时填写）"), required=False, widget=DATE
-    )
+    filed_on = DateField(label=_("报送日期（补录纸质报告时填写）"), required=False, widget=DATE)
 
     def __init__(self, *args, communities, initial_period=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -96,8 +95,8 @@ class DisputeForm(forms.Form):
     kind = forms.ChoiceField(label=_("纠纷类别"), choices=Kind.choices)
     source = forms.ChoiceField(label=_("来源"), choices=Source.choices, initial=Source.SCREENING)
     place = forms.CharField(label=_("发生地点"), max_length=200)
-    occurred_on = forms.DateField(label=_("发生日期"), widget=DATE)
-    found_on = forms.DateField(label=_("发现日期"), widget=DATE)
+    occurred_on = DateField(label=_("发生日期"), widget=DATE)
+    found_on = DateField(label=_("发现日期"), widget=DATE)
     facts = forms.CharField(label=_("事实经过"), widget=forms.Textarea(attrs={"rows": 4}))
     risk_level = forms.ChoiceField(label=_("风险等级"), choices=RiskLevel.choices)
     involves_ethnic_factors = forms.BooleanField(
@@ -140,13 +139,13 @@ class DisputeForm(forms.Form):
 class DisputeEditForm(forms.Form):
     kind = forms.ChoiceField(label=_("纠纷类别"), choices=Kind.choices)
     place = forms.CharField(label=_("发生地点"), max_length=200)
-    occurred_on = forms.DateField(label=_("发生日期"), widget=DATE)
+    occurred_on = DateField(label=_("发生日期"), widget=DATE)
     facts = forms.CharField(label=_("事实经过"), widget=forms.Textarea(attrs={"rows": 5}))
     risk_level = forms.ChoiceField(label=_("风险等级"), choices=RiskLevel.choices)
 
 
 class SessionForm(forms.Form):
-    held_on = forms.DateField(label=_("调解日期"), widget=DATE)
+    held_on = DateField(label=_("调解日期"), widget=DATE)
     place = forms.CharField(label=_("地点"), max_length=200, required=False)
     mediators = forms.CharField(label=_("调解人员"), max_length=300)
     participants = forms.CharField(label=_("参加人员"), max_length=500, required=False)
@@ -164,7 +163,7 @@ class ConcludeForm(forms.Form):
 
 
 class FollowUpForm(forms.Form):
-    on = forms.DateField(label=_("回访日期"), widget=DATE)
+    on = DateField(label=_("回访日期"), widget=DATE)
     method = forms.CharField(label=_("方式"), max_length=50, initial=_("电话回访"))
     honoured = forms.ChoiceField(label=_("协议履行"), choices=FollowUpHonoured.choices)
     note = forms.CharField(label=_("回访情况"), widget=forms.Textarea(attrs={"rows": 2}))
@@ -178,7 +177,7 @@ class EscalateForm(forms.Form):
 
 class IncidentForm(forms.Form):
     unit = forms.ModelChoiceField(label=_("发生单位"), queryset=Unit.objects.none())
-    occurred_at = forms.DateTimeField(label=_("发生时间"), widget=DATETIME)
+    occurred_at = DateTimeField(label=_("发生时间"), widget=DATETIME)
     place = forms.CharField(label=_("地点"), max_length=200)
     severity = forms.ChoiceField(label=_("事件等级"), choices=Severity.choices)
     people_involved = forms.IntegerField(label=_("涉及人数"), min_value=0, initial=0)
@@ -198,6 +197,6 @@ class RuleForm(forms.Form):
     reminder_working_days = forms.IntegerField(
         label=_("截止前几个工作日提醒"), min_value=0, max_value=10
     )
-    starts_on = forms.DateField(
+    starts_on = DateField(
         label=_("自该月起填报（此前的月份不计缺报）"), required=False, widget=DATE
     )

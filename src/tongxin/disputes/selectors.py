@@ -12,7 +12,7 @@ from django.utils import timezone
 from tongxin.accounts.roles import Cap
 from tongxin.accounts.scoping import scoped, visible_units
 from tongxin.core.stats import child_path_length
-from tongxin.core.validators import FILTER_YEARS
+from tongxin.core.validators import CALENDAR_YEARS
 from tongxin.geo.models import Level, Unit, subtree_q
 
 from .models import (
@@ -31,11 +31,11 @@ from .services import next_month, report_deadline, units_in_scope
 
 
 def parse_month(value: str | None) -> date | None:
-    """`2026-03` → date(2026, 3, 1); anything else → None, years outside `FILTER_YEARS`
+    """`2026-03` → date(2026, 3, 1); anything else → None, years outside `CALENDAR_YEARS`
     too."""
     try:
         year, month = (int(part) for part in (value or "").split("-"))
-        return date(year, month, 1) if year in FILTER_YEARS else None
+        return date(year, month, 1) if year in CALENDAR_YEARS else None
     except ValueError:
         return None
 

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from tongxin.core.codes import ETHNICITY_CHOICES, SEX_CHOICES
+from tongxin.core.fields import DateField
 
 from .codes import (
     Education,
@@ -129,7 +130,7 @@ class StayForm(forms.Form):
 
 
 class DepartureForm(forms.Form):
-    departure_date = forms.DateField(label=_("离开日期"), widget=DATE)
+    departure_date = DateField(label=_("离开日期"), widget=DATE)
     destination = forms.CharField(label=_("去向"), max_length=200, required=False)
 
 
@@ -229,8 +230,8 @@ class FilterForm(forms.Form):
     reason = forms.ChoiceField(
         label=_("流动原因"), choices=BLANK + StayReason.choices, required=False
     )
-    arrival_from = forms.DateField(label=_("来本地日期起"), required=False, widget=DATE)
-    arrival_to = forms.DateField(label=_("来本地日期止"), required=False, widget=DATE)
+    arrival_from = DateField(label=_("来本地日期起"), required=False, widget=DATE)
+    arrival_to = DateField(label=_("来本地日期止"), required=False, widget=DATE)
     present = forms.ChoiceField(
         label=_("状态"),
         required=False,

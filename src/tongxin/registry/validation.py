@@ -93,7 +93,18 @@ INSURANCE_VALUES = frozenset(INSURANCE_ORDER)
 
 
 def parse_date(value: Any, label: str | Promise) -> date | None:
-    """A calendar date from YYYY-MM-DD, YYYY/M/D, YYYY.M.D or YYYYMMDD (or a date)."""
+    """A calendar date from YYYY-MM-DD, YYYY/M/D, YYYY.M.D or YYYYMMDD (or a date), in
+    CALENDAR_YEARS."""
+    parsed = _calendar_date(value, label)
+    if parsed is not None and parsed.year not in v.CALENDAR_YEARS:
+        raise ValidationError(
+            _("%(label)s的年份须在 %(first)d 至 %(last)d 之间。")
+            % {"label": label, "first": v.CALENDAR_YEARS.start, "last": v.CALENDAR_YEARS.stop - 1}
+        )
+    return parsed
+
+
+def _calendar_date(value: Any, label: str | Promise) -> date | None:
     if value is None or value == "":
         return None
     if isinstance(value, datetime):

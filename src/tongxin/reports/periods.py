@@ -9,7 +9,7 @@ from datetime import date, timedelta
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from tongxin.core.validators import FILTER_YEARS
+from tongxin.core.validators import CALENDAR_YEARS
 
 KINDS = {
     "month": gettext_lazy("月报"),
@@ -51,7 +51,7 @@ class Period:
             if not match:
                 continue
             year = int(match.group(1))
-            if year not in FILTER_YEARS:
+            if year not in CALENDAR_YEARS:
                 break
             if kind == "month":
                 month = int(match.group(2))

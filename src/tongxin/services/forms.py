@@ -4,6 +4,8 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from tongxin.core.fields import DateTimeField
+
 from .models import Category, Channel, GreenChannel
 
 
@@ -21,7 +23,7 @@ class IntakeForm(forms.Form):
     green_channel = forms.ChoiceField(
         label=_("绿色通道"), choices=GreenChannel.choices, required=False
     )
-    received_at = forms.DateTimeField(
+    received_at = DateTimeField(
         label=_("受理时间（补录纸质登记时填写）"),
         required=False,
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
