@@ -12,9 +12,7 @@ from .test_personas import ROUTES, _resolve_args
 
 ODD_VALUES = ["x", "-1", "99999999999999999999", "0001-01", "9999-12-31", "%_'\"\\", "中" * 3000]
 PREFERRED = ["city_admin", "district_officer", "street_officer", "community_officer", "auditor"]
-# Names whose values are the user's own choices of something else: a CSRF token, the export's
-# stated purpose (free text, any is fine).
-SKIPPED = {"csrfmiddlewaretoken"}
+SKIPPED = {"csrfmiddlewaretoken"}  # in a GET form only by mistake; not a filter
 
 
 def _get_forms_fields(html: str) -> set[str]:
