@@ -68,6 +68,8 @@ def test_files_past_the_retention_period_go_the_job_and_its_counts_stay(var_dir)
     waiting = job("waiting", JobStatus.PENDING, ended_days_ago=35, report=False)
     running = job("running", JobStatus.RUNNING, ended_days_ago=2)
     killed = job("killed", JobStatus.RUNNING, ended_days_ago=60)  # its process died long ago
+    # Killed while writing its report: the scratch file of refused rows' cells is left.
+    (import_dir() / "killed.rejected.cells.sqlite3").write_bytes(b"SQLite format 3\x00")
     # Failed long ago, resumed yesterday: waiting in the queue, not abandoned.
     resumed = job("resumed", JobStatus.FAILED, ended_days_ago=1)
     ImportJob.objects.filter(pk=resumed.pk).update(

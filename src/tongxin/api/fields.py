@@ -12,11 +12,13 @@ class DateField(serializers.DateField):
 
 
 class DateTimeField(serializers.DateTimeField):
+    """For input: DRF also calls `enforce_timezone` when it writes a value out."""
+
     def enforce_timezone(self, value):
         # Checked before the time zone: 0001-01-01T00:00 in the city is before the first
         # UTC moment Python holds, and DRF's own check crashed on it.
         try:
             validate_calendar_year(value)
         except ValidationError as exc:
-            raise serializers.ValidationError(exc.messages) from None
+            raise serializers.ValidationError(exc.messages, code="year") from None
         return super().enforce_timezone(value)

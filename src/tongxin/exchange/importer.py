@@ -876,10 +876,14 @@ class Importer:
         if not numbers:
             yield lambda _number: []
             return
+        # Named after the job, so that one left by a killed process is removed by the next
+        # run or by retention (`retention.REPORT_SUFFIXES`); no journal: it is thrown away.
         scratch = self.report_path.with_suffix(".cells.sqlite3")
         scratch.unlink(missing_ok=True)
         db = sqlite3.connect(scratch)
         try:
+            db.execute("PRAGMA journal_mode = OFF")
+            db.execute("PRAGMA synchronous = OFF")
             db.execute("CREATE TABLE cells (number INTEGER PRIMARY KEY, cells TEXT)")
             found: list[tuple[int, str]] = []
             try:

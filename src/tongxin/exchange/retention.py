@@ -23,8 +23,9 @@ log = logging.getLogger(__name__)
 
 ENDED = [JobStatus.DONE, JobStatus.CANCELLED, JobStatus.FAILED]
 # The reports an import writes beside its file (importer.Importer): CSV while it runs, XLSX
-# at the end; both name, ID number and phone in clear.
-REPORT_SUFFIXES = (".rejected.csv", ".rejected.xlsx")
+# at the end, and the scratch file of refused rows' cells a killed process may leave; all
+# name, ID number and phone in clear.
+REPORT_SUFFIXES = (".rejected.csv", ".rejected.xlsx", ".rejected.cells.sqlite3")
 
 
 def purge_import_files(*, now: datetime | None = None, days: int | None = None) -> int:

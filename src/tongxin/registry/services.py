@@ -347,7 +347,10 @@ def household_add_member(
                 person=person,
                 defaults={"relationship": relationship, "schooling": schooling},
             )
-    except IntegrityError:  # another head was added meanwhile (one_head_per_household)
+    except IntegrityError:
+        if relationship != Relationship.HEAD:
+            raise
+        # Another head was added meanwhile (one_head_per_household).
         raise ValidationError({"relationship": [_("该户已有户主。")]}) from None
     persons_changed([person.pk])  # school-age children enrolled are counted
     audit_record(
