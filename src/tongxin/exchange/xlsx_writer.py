@@ -110,39 +110,60 @@ def _cell(value: object, ref: str, style: int) -> str:
     return f'<c r="{ref}" t="inlineStr"{s}><is><t xml:space="preserve">{text(value)}</t></is></c>'
 
 
-def _slots(length: int) -> list[str]:
-    """A row of `length` text cells as pieces for "".join, with empty slots for the row
-    number (1, then every 4th from 3) and the values (every 4th from 5): filling slots and
-    joining is 4× quicker than formatting a template (each cell names its row)."""
+def _slots(numeric: Sequence[bool]) -> list[str]:
+    """A row of cells (text, or a number where `numeric` says so) as pieces for "".join,
+    with empty slots for the row number (1, then every 4th from 3) and the values (every 4th
+    from 5): filling slots and joining is 4× quicker than formatting a template (each cell
+    names its row)."""
     pieces = ['<row r="', ""]
-    for i in range(1, length + 1):
-        pieces += [
-            ('"><c r="' if i == 1 else '</t></is></c><c r="') + column(i),
-            "",
-            '" t="inlineStr"><is><t xml:space="preserve">',
-            "",
-        ]
-    pieces.append("</t></is></c></row>" if length else '"/>')
+    close = '"><c r="'  # ends the row's number, opens the first cell
+    for i, is_number in enumerate(numeric, 1):
+        opening = '"><v>' if is_number else '" t="inlineStr"><is><t xml:space="preserve">'
+        pieces += [close + column(i), "", opening, ""]
+        close = ("</v></c>" if is_number else "</t></is></c>") + '<c r="'
+    pieces.append(close.removesuffix('<c r="') + "</row>" if numeric else '"/>')
     return pieces
 
 
-def _row(number: int, values: Sequence[object], style: int, slots: dict[int, list[str]]) -> str:
-    if not style and values:
-        try:
-            # The common case, a row of plain text, checked whole and joined into its slots.
-            plain = "".join(values)  # type: ignore[arg-type]
-        except TypeError:  # not all text
-            pass
-        else:
-            if len(plain) <= EXCEL_MAX_CELL // 2 and not _needs_work(plain):
-                pieces = slots.get(len(values)) or slots.setdefault(
-                    len(values), _slots(len(values))
-                )
-                n = str(number)
-                pieces[1] = n
-                pieces[3::4] = [n] * len(values)
-                pieces[5::4] = values  # type: ignore[assignment]  # all str: joined above
-                return "".join(pieces)
+def _shape(kinds: tuple[type, ...]) -> tuple[list[str], list[int]]:
+    """A row's pieces by the types of its values, with the positions of its numbers; no
+    pieces for a kind of row they cannot write (anything but text and integers)."""
+    if not set(kinds) <= {str, int}:
+        return [], []
+    return _slots([kind is int for kind in kinds]), [i for i, k in enumerate(kinds) if k is int]
+
+
+def _quick(values: Sequence[object], shapes: dict) -> tuple[list[str], Sequence[str], str] | None:
+    """A row of plain text (pieces by its length) or of text and whole numbers Excel holds
+    exactly (by the types of its values): its pieces, its cells' texts and them joined, to
+    be checked whole; None for any other row, written cell by cell."""
+    try:
+        plain = "".join(values)  # type: ignore[arg-type]
+    except TypeError:
+        kinds = tuple(map(type, values))
+        shape = shapes.get(kinds) or shapes.setdefault(kinds, _shape(kinds))
+        pieces, numbers = shape
+        # Past 2**53 Excel would round a number: such a row goes cell by cell, as text.
+        if not pieces or not all(abs(values[i]) < 2**53 for i in numbers):  # type: ignore[arg-type]
+            return None
+        texts = list(map(str, values))
+        return pieces, texts, "".join(texts)
+    pieces = shapes.get(len(values)) or shapes.setdefault(
+        len(values), _slots([False] * len(values))
+    )
+    return pieces, values, plain  # type: ignore[return-value]  # all str: joined above
+
+
+def _row(number: int, values: Sequence[object], style: int, shapes: dict) -> str:
+    quick = _quick(values, shapes) if not style and values else None
+    if quick is not None:
+        pieces, texts, plain = quick
+        if len(plain) <= EXCEL_MAX_CELL // 2 and not _needs_work(plain):
+            n = str(number)
+            pieces[1] = n
+            pieces[3::4] = [n] * len(values)
+            pieces[5::4] = texts
+            return "".join(pieces)
     cells = "".join(_cell(v, f"{column(i)}{number}", style) for i, v in enumerate(values, 1))
     return f'<row r="{number}">{cells}</row>'
 
@@ -157,7 +178,7 @@ class _Sheet:
         self.frozen = len(heading)
         self.widths = widths
         self.pending: list[str] = []
-        self.slots: dict[int, list[str]] = {}  # per sheet: the pieces are filled in place
+        self.slots: dict = {}  # per sheet: the pieces are filled in place
         for values, style in heading:
             self.add(values, style)
 
