@@ -86,6 +86,36 @@ def test_progress_polls_while_running_and_cancel_stops(client, tmp_path):
 
 
 @pytest.mark.django_db
+def test_progress_says_the_pace_and_time_left_of_this_run(client, tmp_path):
+    """A resumed job's pace is its own run's: 1,000 rows in 10 seconds after resuming at
+    row 5,000, not 6,000 over the hours it lay interrupted."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    login_as(client, "street_officer")
+    _upload(client, write_csv(tmp_path / "p.csv", [person_row(1)]))
+    job = ImportJob.objects.get(filename="p.csv")
+    now = timezone.now()
+    ImportJob.objects.filter(pk=job.pk).update(
+        status="running",
+        started_at=now - timedelta(hours=5),
+        run_started_at=now - timedelta(seconds=10),
+        run_rows_from=5000,
+        rows_done=6000,
+        estimated_rows=100_000,
+    )
+    url = reverse("exchange:import_progress", args=[job.pk])
+    page = client.get(url, HTTP_HX_REQUEST="true").content.decode()
+    assert re.search(r'id="job-pace">每秒约 100 行，预计还需约 1[56] 分钟<', page), page
+    ImportJob.objects.filter(pk=job.pk).update(rows_done=99_000)  # 94,000 in 10 s
+    job.refresh_from_db()
+    assert job.pace(now=now).endswith("预计还需不到 1 分钟")
+    ImportJob.objects.filter(pk=job.pk).update(status="done")
+    assert 'id="job-pace"' not in client.get(url, HTTP_HX_REQUEST="true").content.decode()
+
+
+@pytest.mark.django_db
 def test_bad_upload_keeps_the_form_and_says_why(client, tmp_path):
     login_as(client, "street_officer")
     bad = tmp_path / "bad.csv"

@@ -640,8 +640,13 @@ class Importer:
         present = {f for f in columns.values()}
         present |= {p for f in list(present) for p in FIELD_TO_PERSON.get(f, [])}
         resume_after = job.rows_done
+        now = timezone.now()
         ImportJob.objects.filter(pk=job.pk).update(
-            status=JobStatus.RUNNING, started_at=job.started_at or timezone.now(), message=""
+            status=JobStatus.RUNNING,
+            started_at=job.started_at or now,
+            run_started_at=now,
+            run_rows_from=resume_after,
+            message="",
         )
         report = self._open_report(table.headers, resume=resume_after > 0)
         # A first load killed halfway left the registry without some indexes: the resumed

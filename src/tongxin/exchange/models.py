@@ -1,8 +1,13 @@
 from __future__ import annotations
 
+import math
+from datetime import datetime
+
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 
 class ImportMapping(models.Model):
@@ -58,6 +63,10 @@ class ImportJob(models.Model):
     error_report = models.CharField(max_length=500, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
+    # This run's start and the rows done before it: the pace of a resumed job is its own,
+    # not spread over the hours it lay interrupted.
+    run_started_at = models.DateTimeField(null=True, blank=True)
+    run_rows_from = models.PositiveIntegerField(default=0)
     finished_at = models.DateTimeField(null=True, blank=True)
     # The uploaded file and the report of rejected rows hold personal data in clear; they are
     # deleted after the retention period (exchange.retention), the job and its counts kept.
@@ -77,6 +86,25 @@ class ImportJob(models.Model):
         if not self.estimated_rows:
             return 0
         return min(99, int(100 * self.rows_done / self.estimated_rows))
+
+    def pace(self, now: datetime | None = None) -> str:
+        """While it runs: rows a second and the time left, from this run's progress so far
+        (the file's rows are estimated from its size, so it says 约)."""
+        if self.status != JobStatus.RUNNING or self.run_started_at is None:
+            return ""
+        seconds = ((now or timezone.now()) - self.run_started_at).total_seconds()
+        done = self.rows_done - self.run_rows_from
+        if done <= 0 or seconds <= 0 or not self.estimated_rows:
+            return ""
+        rate = done / seconds
+        left = max(0, self.estimated_rows - self.rows_done) / rate
+        minutes = math.ceil(left / 60)
+        eta = (
+            _("不到 1 分钟")
+            if left < 60
+            else ngettext("约 %(n)d 分钟", "约 %(n)d 分钟", minutes) % {"n": minutes}
+        )
+        return _("每秒约 %(rate)s 行，预计还需%(eta)s") % {"rate": f"{rate:,.0f}", "eta": eta}
 
     def counts(self) -> dict[str, int]:
         return {
