@@ -114,6 +114,8 @@ def test_the_landlords_phone_in_full_for_those_allowed_with_a_purpose(client):
         )
     )
     assert [r[5] for r in rows[2:] if r[0] == ending.address] == ["13987654321"]
+    lease = [r[6:8] for r in rows[2:] if r[0] == ending.address]  # the lease as YYYY-MM-DD
+    assert lease == [[ending.rental_start.isoformat(), ending.rental_end.isoformat()]]
     login_as(client, "community_officer")
     assert client.get(url, {"unmasked": "1", "purpose": "租期到期提醒"}).status_code == 400
 

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from tongxin.core import crypto
 from tongxin.registry.codes import HousingKind
-from tongxin.registry.exports import HEADERS, WIDTHS, LocalDay, export_rows
+from tongxin.registry.exports import HEADERS, WIDTHS, IsoDate, LocalDay, export_rows
 from tongxin.registry.models import mask_phone
 from tongxin.registry.selectors import person_list_for
 
@@ -69,6 +69,10 @@ def write_person_xlsx(target: IO[bytes], user, persons, *, full: bool, purpose: 
     )
 
 
+# Homes or households read at a time, their residents, sizes and heads looked up in one
+# grouped query each (the ids go as one parameter: `core.bulk.id_set`).
+CHUNK = 900
+
 HOUSING = ListExport(
     title=_("房屋信息"),
     slug="housing",
@@ -107,10 +111,10 @@ def housing_rows(housing, *, full: bool = False) -> Iterator[list[object]]:
         "kind",
         "landlord_name",
         "landlord_phone_enc",
-        "rental_start",
-        "rental_end",
+        IsoDate("rental_start"),
+        IsoDate("rental_end"),
     ).iterator(chunk_size=2000)
-    while chunk := list(islice(ordered, 900)):  # 900 ids a query (older SQLite: 999)
+    while chunk := list(islice(ordered, CHUNK)):
         residents = resident_counts([row[0] for row in chunk])
         for pk, address, grid_id, kind, landlord, phone_enc, start, end in chunk:
             phone = cipher.decrypt(phone_enc) if phone_enc else ""
@@ -122,8 +126,8 @@ def housing_rows(housing, *, full: bool = False) -> Iterator[list[object]]:
                 kinds.get(kind, kind),
                 landlord,
                 phone if full else mask_phone(phone),
-                start.isoformat() if start else "",
-                end.isoformat() if end else "",
+                start or "",
+                end or "",
                 residents.get(pk, 0),
             ]
 
@@ -161,7 +165,7 @@ def household_rows(user, households) -> Iterator[list[object]]:
     ordered = households.values_list(
         "pk", "unit_path", LocalDay("created_at"), "housing__address"
     ).iterator(chunk_size=2000)
-    while chunk := list(islice(ordered, 900)):
+    while chunk := list(islice(ordered, CHUNK)):
         counts = member_counts([pk for pk, *_rest in chunk])
         names = visible_names(user, [head for _s, _g, head in counts.values() if head])
         for pk, unit_path, registered_on, address in chunk:
