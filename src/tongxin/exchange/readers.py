@@ -76,10 +76,9 @@ def _misread(sample: bytes, text: str) -> bool:
     throughout, so it is never taken for another, however many rare names it holds."""
     in_gbk = _common_share(text, "gb2312")
     for encoding in ("cp950", "cp932"):
-        decoder = codecs.getincrementaldecoder(encoding)(errors="replace")
-        other = decoder.decode(sample[: MISREAD_SAMPLE * 2], final=False)
-        if other.count("\ufffd") > len(other) / 50:
-            continue  # not that encoding either (a stray euro sign or a private character aside)
+        other = _read_as(sample, encoding)
+        if other is None:
+            continue  # not that encoding either
         in_other = _common_share(other, encoding)
         if in_other >= 0.9 and in_other - in_gbk >= 0.2:
             return True
@@ -95,16 +94,11 @@ def _korean(sample: bytes) -> bool:
     in windows of the seed documents at most 0.91 of 20 letters, 0.81 of 40, 0.74 of 80,
     0.70 of 200. Read strictly as EUC-KR: cp949's extra syllables would make Hangul of
     Shift-JIS kanji too. The file is then read as cp949, which also holds those."""
-    decoder = codecs.getincrementaldecoder("euc_kr")(errors="replace")
-    text = decoder.decode(sample[: MISREAD_SAMPLE * 2], final=False)
-    if text.count("\ufffd") > len(text) / 50:
+    text = _read_as(sample, "euc_kr")
+    if text is None:
         return False
-    letters = hangul = 0
-    for char in text:
-        if char < "\x80" or unicodedata.category(char)[0] in "PZS" or char == "\ufffd":
-            continue
-        letters += 1
-        hangul += "\uac00" <= char <= "\ud7a3"
+    found = _letters(text)
+    letters, hangul = len(found), sum("\uac00" <= char <= "\ud7a3" for char in found)
     if letters >= 80:
         return hangul >= 0.85 * letters
     return letters >= 20 and hangul >= 0.97 * letters
@@ -129,13 +123,26 @@ def _is_common(char: str, encoding: str) -> bool:
 def _common_share(text: str, encoding: str) -> float:
     """The share of the letters beyond ASCII (not punctuation, spaces or symbols) that are
     common characters of `encoding`; 0 for fewer than 20."""
-    seen = common = 0
-    for char in text:
-        if char < "\x80" or unicodedata.category(char)[0] in "PZS" or char == "\ufffd":
-            continue
-        seen += 1
-        common += _is_common(char, encoding)
-    return common / seen if seen >= 20 else 0.0
+    found = _letters(text)
+    common = sum(_is_common(char, encoding) for char in found)
+    return common / len(found) if len(found) >= 20 else 0.0
+
+
+def _read_as(sample: bytes, encoding: str) -> str | None:
+    """The sample's start read in `encoding`, or None if more than one character in fifty
+    is not of it (a stray euro sign or a private character aside)."""
+    decoder = codecs.getincrementaldecoder(encoding)(errors="replace")
+    text = decoder.decode(sample[: MISREAD_SAMPLE * 2], final=False)
+    return None if text.count("\ufffd") > len(text) / 50 else text
+
+
+def _letters(text: str) -> list[str]:
+    """The letters beyond ASCII: not punctuation, spaces, symbols or undecodable bytes."""
+    return [
+        char
+        for char in text
+        if char >= "\x80" and unicodedata.category(char)[0] not in "PZS" and char != "\ufffd"
+    ]
 
 
 def _clean_header(cell) -> str:
