@@ -584,6 +584,46 @@ def test_every_row_refused_while_writing_has_its_cells_in_the_report(tmp_path, m
 
 
 @pytest.mark.django_db
+def test_a_second_run_of_the_same_job_takes_it_over_and_the_first_stops(
+    tmp_path, monkeypatch, mode
+):
+    """Two workers on one job (an officer presses 续传 while the first is still going, or
+    the CLI is started twice): the later run takes the job; the earlier one stops before its
+    next batch. Every row is written and reported once, and the counts add up."""
+    from tongxin.exchange import importer
+
+    monkeypatch.setattr(importer, "BATCH_SIZE", 5)
+    rows = [person_row(i) for i in range(30)]
+    for bad in (3, 12, 27):
+        rows[bad] = person_row(bad, 出生日期="1990-13-45")
+    path = write_csv(tmp_path / "twice.csv", rows)
+    job = job_for_file(path, actor=None, source="标准模板", filename=path.name)
+    taken_over = []
+
+    def progress(j):
+        if j.rows_done and not taken_over:  # the first run has committed a batch
+            taken_over.append(
+                Importer(
+                    job_for_file(path, actor=None, source="标准模板", filename=path.name),
+                    actor=None,
+                ).run()
+            )
+
+    first = Importer(job, actor=None, progress=progress)
+    stopped = first.run()
+    assert first.superseded
+    [second] = taken_over
+    assert second.pk == stopped.pk == job.pk
+    stopped.refresh_from_db()
+    assert stopped.status == "done" and stopped.runner != first.token
+    assert (stopped.total, stopped.created, stopped.unchanged, stopped.rejected) == (30, 27, 0, 3)
+    names = [r["姓名"] for r in rows]
+    assert Person.objects.filter(name__in=names).count() == 27
+    reported = [r[0] for r in report_rows(stopped)[1:]]
+    assert reported == [5, 14, 29]  # file rows (the heading is row 1), each once
+
+
+@pytest.mark.django_db
 def test_cancelling_a_file_of_one_batch_writes_nothing_and_says_cancelled(tmp_path):
     from tongxin.exchange.models import ImportJob
 

@@ -16,6 +16,7 @@ import json
 import logging
 import os
 import sqlite3
+import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
@@ -191,6 +192,10 @@ def _reason_text(exc: ValidationError, problems: list[str]) -> str:
     return "；".join(parts)
 
 
+class Superseded(Exception):
+    """Another run took the job over (`ImportJob.runner`): this one stops, writing nothing."""
+
+
 class Importer:
     def __init__(
         self, job: ImportJob, *, actor, progress: Callable[[ImportJob], None] | None = None
@@ -198,6 +203,8 @@ class Importer:
         self.job = job
         self.actor = actor
         self.progress = progress
+        self.token = uuid.uuid4().hex  # this run's claim on the job (`ImportJob.runner`)
+        self.superseded = False  # set when another run took the job over
         grids = Unit.objects.filter(level=Level.GRID)
         if actor is not None:
             grids = visible_units(actor, grids)
@@ -624,6 +631,12 @@ class Importer:
             return self._finish(JobStatus.FAILED, str(exc))
         try:
             return self._run(table, columns)
+        except Superseded:
+            # The run that took over owns the job's status, counts and files now.
+            logger.warning("import job %s: taken over by another run; this one stopped", job.pk)
+            self.superseded = True
+            job.refresh_from_db()
+            return job
         except Exception:
             # A fault of ours, not of the file: the job must not stay "running" for ever.
             logger.exception("import job %s failed", job.pk)
@@ -639,15 +652,21 @@ class Importer:
         job = self.job
         present = {f for f in columns.values()}
         present |= {p for f in list(present) for p in FIELD_TO_PERSON.get(f, [])}
-        resume_after = job.rows_done
         now = timezone.now()
-        ImportJob.objects.filter(pk=job.pk).update(
-            status=JobStatus.RUNNING,
-            started_at=job.started_at or now,
-            run_started_at=now,
-            run_rows_from=resume_after,
-            message="",
-        )
+        with transaction.atomic():
+            # Taken over even from a run still marked running: a killed one cannot hand it
+            # back. That run stops at its next batch (`_commit`); the rows done are read
+            # under the same lock, so no batch of it is skipped or written twice.
+            job.refresh_from_db(from_queryset=ImportJob.objects.select_for_update())
+            resume_after = job.rows_done
+            ImportJob.objects.filter(pk=job.pk).update(
+                status=JobStatus.RUNNING,
+                runner=self.token,
+                started_at=job.started_at or now,
+                run_started_at=now,
+                run_rows_from=resume_after,
+                message="",
+            )
         report = self._open_report(table.headers, resume=resume_after > 0)
         # A first load killed halfway left the registry without some indexes: the resumed
         # run (and any later import) needs them to find the persons already written.
@@ -764,6 +783,8 @@ class Importer:
         outcome = Outcome(rejected=list(rejected))
         with transaction.atomic():
             locked = ImportJob.objects.select_for_update().get(pk=job.pk)
+            if locked.runner != self.token:
+                raise Superseded
             if locked.cancel_requested:
                 return False
             if job.dry_run:

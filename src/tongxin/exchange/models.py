@@ -67,6 +67,10 @@ class ImportJob(models.Model):
     # not spread over the hours it lay interrupted.
     run_started_at = models.DateTimeField(null=True, blank=True)
     run_rows_from = models.PositiveIntegerField(default=0)
+    # The run holding the job: a run that starts takes it over (one killed leaves it
+    # "running" and cannot hand it back), and a run whose token is gone stops before its next
+    # batch, so two never write the same job's rows or report files.
+    runner = models.CharField(max_length=32, blank=True, default="")
     finished_at = models.DateTimeField(null=True, blank=True)
     # The uploaded file and the report of rejected rows hold personal data in clear; they are
     # deleted after the retention period (exchange.retention), the job and its counts kept.

@@ -180,7 +180,8 @@ def import_cancel(request, pk: int):
 @capability_required(Cap.PERSON_IMPORT)
 @require_POST
 def import_resume(request, pk: int):
-    """Start an interrupted or failed job again; committed batches are skipped."""
+    """Start an interrupted or failed job again; committed batches are skipped. A job still
+    marked running may have been killed: the new run takes it over and a live one stops."""
     job = _job(request, pk)
     # Conditional, like the retention purge's claim: of a resume and a purge at the same
     # moment only one takes the job.

@@ -59,7 +59,13 @@ class Command(BaseCommand):
             )
             sys.stderr.flush()
 
-        job = Importer(job, actor=None, progress=progress).run()
+        importer = Importer(job, actor=None, progress=progress)
+        job = importer.run()
+        if importer.superseded:
+            raise CommandError(
+                f"导入任务 {job.pk} 已由另一个进程接管，本进程已停止（已提交的批次保留）；"
+                "请在导入页面或那个进程查看进度。"
+            )
         summary = {
             "total": job.total,
             "created": job.created,
