@@ -211,9 +211,19 @@ def test_tolerant_values(tmp_path):
         ),
         person_row(3, 民族="UG", 出生日期="1983.04.04"),
         person_row(4, 民族="崩龙族", 公民身份号码=legacy, 出生日期="1975-06-01", 流动原因="打工"),
+        person_row(  # a Korean ledger's values
+            5,
+            民族="조선족",
+            性别="여",
+            出生日期="1985-05-05",
+            公民身份号码=citizen_id("652801", date(1985, 5, 5), 4),
+        ),
+        person_row(6, 民族="위구르", 性别="남자"),
+        person_row(7, 民族="장족"),  # 藏族 or 壮族: not guessed
     ]
     job = run(write_csv(tmp_path / "t.csv", rows))
-    assert job.rejected == 0, report_rows(job)
+    [_heading, (row, reason, *_cells)] = report_rows(job)
+    assert row == 8 and "民族" in reason
     p1 = Person.objects.get(birth_date=date(1981, 2, 2), name=rows[0]["姓名"])
     assert (p1.ethnicity, p1.sex, p1.origin_code) == ("03", "1", "640104")
     p2 = Person.objects.get(birth_date=date(1982, 3, 3), name=rows[1]["姓名"])
@@ -221,6 +231,10 @@ def test_tolerant_values(tmp_path):
     assert Person.objects.get(birth_date=date(1983, 4, 4), name=rows[2]["姓名"]).ethnicity == "05"
     p4 = Person.objects.get(birth_date=legacy_birth)
     assert p4.id_number == full and p4.ethnicity == "46" and p4.stay_reason == "work"
+    p5 = Person.objects.get(birth_date=date(1985, 5, 5), name=rows[4]["姓名"])
+    assert (p5.ethnicity, p5.sex) == ("10", "2")
+    p6 = Person.objects.get(birth_date=date(1986, 7, 7), name=rows[5]["姓名"])
+    assert (p6.ethnicity, p6.sex) == ("05", "1")
 
 
 @pytest.mark.django_db

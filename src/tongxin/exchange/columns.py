@@ -63,11 +63,33 @@ def _ethnicity_lookup() -> dict[str, str]:
         table[letters.lower()] = code
     table["崩龙族"] = table["崩龙"] = "46"  # the former name of 德昂族
     table["外国血统"] = "98"
+    # A Korean community's ledger names the groups in Korean, as Yanbian writes them. Only
+    # names that cannot be mistaken: 장족 is both 藏族 and 壮族, so neither is read; without
+    # 족 only names of two syllables or more (만 alone is also "ten thousand").
+    for code, names in KOREAN_ETHNICITIES.items():
+        for name in names:
+            table[name] = code
+            if len(bare := name.removesuffix("족")) >= 2:
+                table[bare] = code
     return table
+
+
+KOREAN_ETHNICITIES = {
+    "01": ("한족",),
+    "02": ("몽골족", "몽고족"),
+    "03": ("회족",),
+    "05": ("위구르족", "위글족"),
+    "06": ("묘족",),
+    "10": ("조선족",),
+    "11": ("만족", "만주족"),
+    "15": ("토가족",),
+    "17": ("카자흐족", "까자흐족"),
+}
 
 
 ETHNICITY = _ethnicity_lookup()
 SEX = {"男": "1", "女": "2", "1": "1", "2": "2", "男性": "1", "女性": "2"}
+SEX |= {"남": "1", "여": "2", "남자": "1", "여자": "2", "남성": "1", "여성": "2"}  # Korean
 REASONS = {label: value for value, label in StayReason.choices} | {v: v for v in StayReason.values}
 REASONS |= {
     "打工": "work",
