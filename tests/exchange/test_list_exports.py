@@ -412,6 +412,10 @@ def test_every_kind_of_text_cell_is_neutralised_and_a_list_of_rows_ends():
     assert list(neutralised([["=1", SafeString("@x"), lazy_text, 3, None]])) == [
         ["'=1", "'@x", "'=1+2", 3, None]
     ]
+    plain_and_odd = ["", "a=1", "+86 139", "-5", "\tx", "\rx", "'=quoted", "清真"]
+    assert list(neutralised([plain_and_odd])) == [
+        ["", "a=1", "'+86 139", "'-5", "'\tx", "'\rx", "'=quoted", "清真"]
+    ]
     # Rows handed over as a list (not a generator) stream once, in chunks, and end.
     request = RequestFactory().get("/", {"format": "csv"})
     request.user = User.objects.get(username="community_officer")

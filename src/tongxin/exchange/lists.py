@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 
 from tongxin.accounts.roles import Cap
 from tongxin.audit.services import Action, audit_record
-from tongxin.core.cells import neutralise
+from tongxin.core.cells import FORMULA_STARTS, neutralise
 
 from .xlsx_writer import BOLD, NOTE, Properties, write_xlsx
 
@@ -31,12 +31,17 @@ StrOrPromise = str | Promise  # headings may be lazy translations, rendered at e
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
+_FORMULA_STARTS = frozenset(FORMULA_STARTS)  # a set: "" is not in it, as it is in a string
+
+
 def neutralised(rows: Iterable[Sequence[object]]) -> Iterator[list[object]]:
     """Rows with every text cell neutralised (free text typed by users may start with '=')."""
     for row in rows:
         yield [
-            neutralise(v)
-            if type(v) is str  # nearly every cell: the quick test first
+            # Nearly every cell is plain text: `neutralise` inlined (a call per cell cost
+            # more than the check itself).
+            ("'" + v if v[:1] in _FORMULA_STARTS else v)
+            if type(v) is str
             else neutralise(str(v))
             if isinstance(v, str | Promise)  # str subclasses (SafeString), lazy text
             else v

@@ -328,8 +328,10 @@ def member_counts(household_ids) -> dict[int, tuple[int, int, int | None]]:
     a chunk of households in one grouped query (the list export; `with_members` counts per
     household for a page). A household has at most one head (`one_head_per_household`)."""
     return {
-        row["household_id"]: (row["size"], row["gaps"], row["head"])
-        for row in HouseholdMember.objects.filter(household_id__in=id_set(household_ids))
+        household: (size, gaps, head)
+        for household, size, gaps, head in HouseholdMember.objects.filter(
+            household_id__in=id_set(household_ids)
+        )
         .order_by()
         .values("household_id")
         .annotate(
@@ -337,6 +339,7 @@ def member_counts(household_ids) -> dict[int, tuple[int, int, int | None]]:
             gaps=models.Count("pk", filter=models.Q(schooling__in=SCHOOLING_GAPS)),
             head=models.Max("person_id", filter=models.Q(relationship=Relationship.HEAD)),
         )
+        .values_list("household_id", "size", "gaps", "head")
     }
 
 
