@@ -118,3 +118,33 @@ def test_a_birth_before_1900_is_refused_with_its_field():
         clean_person({"birth_date": "1899-12-31"}, partial=True)
     assert refused.value.message_dict == {"birth_date": ["出生日期的年份须在 1900 至 2999 之间。"]}
     assert clean_person({"birth_date": "1950-01-01"}, partial=True)["birth_date"].year == 1950
+
+
+@pytest.mark.django_db
+def test_check_dates_names_the_stored_dates_outside_the_years_until_they_are_corrected(
+    capsys,
+):
+    """Records stored before the rule (or written by hand) are found before a deploy: the
+    model, the field, the count and the ids; once corrected, the check passes."""
+    from datetime import date, datetime
+
+    from django.core.management import CommandError, call_command
+
+    from tongxin.registry.models import Person
+
+    person = Person.objects.order_by("pk").first()
+    incident = Incident.objects.order_by("pk").first()
+    assert person is not None and incident is not None
+    birth, happened = person.birth_date, incident.occurred_at
+    Person.objects.filter(pk=person.pk).update(birth_date=date(1899, 12, 31))
+    far = datetime(3000, 1, 1, 12, tzinfo=timezone.get_current_timezone())
+    Incident.objects.filter(pk=incident.pk).update(occurred_at=far)
+    with pytest.raises(CommandError, match="共 2 个日期不在 1900–2999"):
+        call_command("check_dates")
+    out = capsys.readouterr().out
+    assert f"registry.Person.birth_date: 1 条（id {person.pk}）" in out
+    assert f"disputes.Incident.occurred_at: 1 条（id {incident.pk}）" in out
+    Person.objects.filter(pk=person.pk).update(birth_date=birth)
+    Incident.objects.filter(pk=incident.pk).update(occurred_at=happened)
+    call_command("check_dates")
+    assert "所有日期都在 1900–2999 年之间" in capsys.readouterr().out
