@@ -79,6 +79,12 @@ def test_a_korean_ledger_in_euc_kr_is_read_as_korean(tmp_path):
         ("姓名,民族,現居住地址\n" + "김민수,조선족,신화동 3번지\n" * 8).encode("euc-kr")
     )
     assert open_table(path).headers == ["姓名", "民族", "現居住地址"]
+    # A short one: its two rows hold fewer Hangul than the headers Hanja and digits.
+    short = (
+        "姓名,性別,民族,現居住地址\n김민수,남,조선족,신화동 3번지\n박영희,여,조선족,북하가 12호\n"
+    )
+    path.write_bytes(short.encode("euc-kr"))
+    assert [cells[0] for _n, cells in open_table(path).rows] == ["김민수", "박영희"]
 
 
 def test_a_chinese_file_is_never_taken_for_korean(tmp_path):

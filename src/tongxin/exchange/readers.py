@@ -93,10 +93,17 @@ def _korean(sample: bytes) -> bool:
     read as Korean gives Hangul for about half its letters (those of GB2312's rows B0–C8):
     in windows of the seed documents at most 0.91 of 20 letters, 0.81 of 40, 0.74 of 80,
     0.70 of 200. Read strictly as EUC-KR: cp949's extra syllables would make Hangul of
-    Shift-JIS kanji too. The file is then read as cp949, which also holds those."""
+    Shift-JIS kanji too. The file is then read as cp949, which also holds those.
+
+    The rows are also judged without the first line: a ledger made from the standard
+    template has its headers in Hanja (姓名, 民族), which in a short file outweigh the Hangul."""
     text = _read_as(sample, "euc_kr")
     if text is None:
         return False
+    return _mostly_hangul(text) or _mostly_hangul(text.partition("\n")[2])
+
+
+def _mostly_hangul(text: str) -> bool:
     found = _letters(text)
     letters, hangul = len(found), sum("\uac00" <= char <= "\ud7a3" for char in found)
     if letters >= 80:
