@@ -125,6 +125,10 @@ def _slots(numeric: Sequence[bool]) -> list[str]:
     return pieces
 
 
+_MIXED = "mixed"  # a key of a sheet's shapes: the list has rows with numbers
+_EXACT = 2**53  # integers Excel holds exactly lie strictly within ±_EXACT
+
+
 def _shape(kinds: tuple[type, ...]) -> tuple[list[str], list[int]]:
     """A row's pieces by the types of its values, with the positions of its numbers; no
     pieces for a kind of row they cannot write (anything but text and integers)."""
@@ -137,21 +141,28 @@ def _quick(values: Sequence[object], shapes: dict) -> tuple[list[str], Sequence[
     """A row of plain text (pieces by its length) or of text and whole numbers Excel holds
     exactly (by the types of its values): its pieces, its cells' texts and them joined, to
     be checked whole; None for any other row, written cell by cell."""
-    try:
-        plain = "".join(values)  # type: ignore[arg-type]
-    except TypeError:
-        kinds = tuple(map(type, values))
-        shape = shapes.get(kinds) or shapes.setdefault(kinds, _shape(kinds))
-        pieces, numbers = shape
+    if _MIXED not in shapes:
+        try:
+            plain = "".join(values)  # type: ignore[arg-type]
+        except TypeError:
+            # A list with numbers: its later rows go by their types first, the join
+            # failing on each being slower than looking at them.
+            shapes[_MIXED] = True
+        else:
+            pieces = shapes.get(len(values)) or shapes.setdefault(
+                len(values), _slots([False] * len(values))
+            )
+            return pieces, values, plain  # type: ignore[return-value]  # all str: joined
+    kinds = tuple(map(type, values))
+    pieces, numbers = shapes.get(kinds) or shapes.setdefault(kinds, _shape(kinds))
+    if not pieces:
+        return None
+    for i in numbers:
         # Past 2**53 Excel would round a number: such a row goes cell by cell, as text.
-        if not pieces or not all(abs(values[i]) < 2**53 for i in numbers):  # type: ignore[arg-type]
+        if not -_EXACT < values[i] < _EXACT:  # type: ignore[operator]
             return None
-        texts = list(map(str, values))
-        return pieces, texts, "".join(texts)
-    pieces = shapes.get(len(values)) or shapes.setdefault(
-        len(values), _slots([False] * len(values))
-    )
-    return pieces, values, plain  # type: ignore[return-value]  # all str: joined above
+    texts = list(map(str, values)) if numbers else values
+    return pieces, texts, "".join(texts)  # type: ignore[arg-type,return-value]
 
 
 def _row(number: int, values: Sequence[object], style: int, shapes: dict) -> str:
