@@ -15,7 +15,21 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+def _shell(env, code: str) -> str:
+    return subprocess.run(
+        [sys.executable, "-m", "tongxin", "shell", "--no-imports", "-c", code],
+        env=env,
+        check=True,
+        timeout=120,
+        capture_output=True,
+        text=True,
+    ).stdout
+
+
 def test_serve_answers_healthz_and_stops_cleanly(tmp_path):
+    """…and an import its worker was running when the service went down (a power cut) is
+    marked failed as it starts, so the officer can resume it; one from the command line is
+    left to its command."""
     env = {
         **os.environ,
         "TONGXIN_VAR_DIR": str(tmp_path),
@@ -24,6 +38,15 @@ def test_serve_answers_healthz_and_stops_cleanly(tmp_path):
     env.pop("DJANGO_SETTINGS_MODULE", None)
     subprocess.run(
         [sys.executable, "-m", "tongxin", "migrate", "-v0"], env=env, check=True, timeout=120
+    )
+    _shell(
+        env,
+        "from tongxin.accounts.models import User\n"
+        "from tongxin.exchange.models import ImportJob\n"
+        "officer = User.objects.create(username='officer')\n"
+        "for user, name in ((officer, 'web.csv'), (None, 'cli.csv')):\n"
+        "    ImportJob.objects.create(user=user, source='s', filename=name, path='/x/' + name,"
+        " file_sha256=name, status='running', rows_done=5000)\n",
     )
     port = _free_port()
     proc = subprocess.Popen(
@@ -50,6 +73,13 @@ def test_serve_answers_healthz_and_stops_cleanly(tmp_path):
         output = proc.communicate(timeout=30)[0]
     assert proc.returncode == 0, output
     assert "db_worker" in output or "worker" in output.lower()
+    assert "1 个导入任务因服务中断而停止" in output
+    statuses = _shell(
+        env,
+        "from tongxin.exchange.models import ImportJob\n"
+        "print(sorted(ImportJob.objects.values_list('filename', 'status')))",
+    )
+    assert statuses.strip() == "[('cli.csv', 'running'), ('web.csv', 'failed')]"
 
 
 def test_serve_exits_non_zero_when_a_child_dies(tmp_path):

@@ -86,6 +86,42 @@ def test_progress_polls_while_running_and_cancel_stops(client, tmp_path):
 
 
 @pytest.mark.django_db
+def test_an_import_cut_off_with_its_worker_is_resumed_from_its_page(
+    client, tmp_path, monkeypatch, django_capture_on_commit_callbacks
+):
+    """A power cut stops the worker mid-import: the job was left "running" for ever, with no
+    way on. When the service starts again it is marked failed, its page says why and offers
+    继续导入, which finishes it from the last committed batch: no row lost or doubled."""
+    from tongxin.accounts.models import User
+    from tongxin.exchange import importer
+    from tongxin.exchange.importer import Importer, fail_interrupted_imports
+
+    monkeypatch.setattr(importer, "BATCH_SIZE", 5)
+    login_as(client, "street_officer")
+    rows = [person_row(i) for i in range(12)]
+    before = Person.objects.count()
+    _upload(client, write_csv(tmp_path / "cut.csv", rows))
+    job = ImportJob.objects.get(filename="cut.csv")
+
+    def power_cut(progress):
+        raise KeyboardInterrupt  # not an error of the import: nothing marks the job
+
+    with pytest.raises(KeyboardInterrupt):
+        Importer(job, actor=User.objects.get(username="street_officer"), progress=power_cut).run()
+    job.refresh_from_db()
+    assert (job.status, job.rows_done, job.created) == ("running", 6, 5)
+    assert fail_interrupted_imports() == 1
+    url = reverse("exchange:import_progress", args=[job.pk])
+    page = client.get(url).content.decode()
+    assert "服务中断" in page and "继续导入" in page and "every 1s" not in page
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("exchange:import_resume", args=[job.pk]))
+    job.refresh_from_db()
+    assert (job.status, job.total, job.created, job.rejected) == ("done", 12, 12, 0)
+    assert Person.objects.count() == before + 12
+
+
+@pytest.mark.django_db
 def test_progress_says_the_pace_and_time_left_of_this_run(client, tmp_path):
     """A resumed job's pace is its own run's: 1,000 rows in 10 seconds after resuming at
     row 5,000, not 6,000 over the hours it lay interrupted."""

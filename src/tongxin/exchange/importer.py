@@ -968,6 +968,19 @@ def estimate_rows(path: Path) -> int:
     return max(count - 1, 0)
 
 
+def fail_interrupted_imports() -> int:
+    """Web imports left "running" by a task worker that is no longer there (a power cut, a
+    restart): ended as failed with a message, so their page offers 继续导入 instead of a
+    progress bar that never moves. Called by `tongxin serve` before it starts the worker
+    (its only worker, so none of them can still be running); imports from the command line
+    (no user) are left alone: run the command again to resume one. The count."""
+    return ImportJob.objects.filter(status=JobStatus.RUNNING, user__isnull=False).update(
+        status=JobStatus.FAILED,
+        message=_("导入因服务中断而停止；已提交的批次已保存，可点击“继续导入”从中断处继续。"),
+        finished_at=timezone.now(),
+    )
+
+
 def job_for_file(
     path: Path,
     *,

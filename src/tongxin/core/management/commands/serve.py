@@ -22,6 +22,11 @@ class Command(BaseCommand):
         from tongxin.core.keycheck import require_data_key
 
         require_data_key()
+        from tongxin.exchange.importer import fail_interrupted_imports
+
+        # The worker started below is the only one: an import still marked running lost its.
+        if interrupted := fail_interrupted_imports():
+            self.stdout.write(f"{interrupted} 个导入任务因服务中断而停止，可在其页面继续导入。")
         python = sys.executable
         web = subprocess.Popen(  # noqa: S603 - fixed argument list
             [
