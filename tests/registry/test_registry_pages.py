@@ -487,3 +487,27 @@ def test_the_unmasked_export_asks_for_a_purpose_and_keeps_the_filters(client):
     assert "含完整个人信息" in rows[0][0] and book.properties.keywords == "含完整个人信息"
     event = AuditEvent.objects.filter(action="export", purpose="核对社保").get()
     assert '"unmasked": true' in event.detail
+
+
+@pytest.mark.django_db
+def test_a_wrong_filter_is_named_and_never_widens_the_list_or_its_export(client):
+    """One wrong value (a date no calendar holds, an unknown code typed into the address
+    bar) used to drop every filter: the page listed, and the export wrote, the whole scope
+    where a community had been asked for. Now the page names the field and lists nothing,
+    and the export is refused with the same reason."""
+    login_as(client, "district_officer")
+    query = {"unit": "410104001001", "arrival_from": "2026-02-30"}
+    page = client.get(reverse("registry:person_list"), query).content.decode()
+    assert "筛选条件有误" in page and "来本地日期起" in page
+    assert "没有找到符合条件的人员" in page
+    assert 'id="id_arrival_from_errors"' in page
+    export = client.get(reverse("registry:person_export"), {**query, "format": "csv"})
+    assert export.status_code == 400 and "筛选条件有误" in export.content.decode()
+    for url, wrong in (
+        ("registry:housing_list", {"kind": "bogus"}),
+        ("registry:household_list", {"schooling": "all"}),
+    ):
+        page = client.get(reverse(url), wrong).content.decode()
+        assert "值无效" in page, url
+        export = client.get(reverse(url.replace("_list", "_export")), {**wrong, "format": "csv"})
+        assert export.status_code == 400 and "值无效" in export.content.decode(), url

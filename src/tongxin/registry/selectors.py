@@ -228,9 +228,11 @@ def housing_list_for(user, params) -> models.QuerySet[Housing]:
     fine within a district), `rental` (`expiring` within 30 days, `expired`). An unknown unit
     code is a ValidationError, as on the person list. `with_residents` adds who lives there."""
     housing = scoped(user, Housing.objects.all())
+    _known(params, "kind", HousingKind.values, _("房屋类别"))
+    _known(params, "rental", ["expiring", "expired"], _("租期"))
     if params.get("unit"):
         housing = in_unit(housing, params["unit"])
-    if params.get("kind") in HousingKind.values:
+    if params.get("kind"):
         housing = housing.filter(kind=params["kind"])
     q = (params.get("q") or "").strip()
     if q:
@@ -245,6 +247,16 @@ def housing_list_for(user, params) -> models.QuerySet[Housing]:
     elif params.get("rental") == "expired":
         housing = housing.filter(rental_end__lt=today)
     return housing.order_by("-pk")
+
+
+def _known(params, name: str, values, label) -> None:
+    """A list filter's value, if given, is one its page offers: an unknown one is refused,
+    never ignored (ignoring it lists, and exports, more than was asked for)."""
+    value = params.get(name) or ""
+    if value and value not in values:
+        raise ValidationError(
+            _("筛选条件“%(label)s”的值无效：%(value)s") % {"label": label, "value": value[:40]}
+        )
 
 
 def with_residents(housing: models.QuerySet[Housing]) -> models.QuerySet[Housing]:
@@ -290,6 +302,7 @@ def household_list_for(user, params) -> models.QuerySet[Household]:
     below), `q` (part of the home's address), `schooling=gap` (a child of school age not
     enrolled or dropped out: for the education department's help, 同城待遇)."""
     households = scoped(user, Household.objects.all())
+    _known(params, "schooling", ["gap"], _("入学情况"))
     if params.get("unit"):
         households = in_unit(households, params["unit"])
     q = (params.get("q") or "").strip()

@@ -48,10 +48,12 @@ def _grids_for(user):
     return visible_units(user).filter(level=Level.GRID).order_by("code")
 
 
-def filters_from(request) -> tuple[FilterForm, PersonFilters]:
+def filters_from(request) -> tuple[FilterForm, PersonFilters | None]:
+    """The person list's filters from the query; None if any of them is invalid — never
+    the list without them, which would be more than was asked for (and exported so)."""
     form = FilterForm(request.GET or None, provinces=province_names())
     if not form.is_valid():
-        return form, PersonFilters()
+        return form, None if form.is_bound else PersonFilters()
     d = form.cleaned_data
     present = {"1": True, "0": False}.get(d.get("present") or "")
     return form, PersonFilters(
@@ -83,6 +85,8 @@ def person_list(request):
 
     form, filters = filters_from(request)
     try:
+        if filters is None:
+            raise ValidationError(filter_errors(form))
         persons = person_list_for(request.user, filters)
         rows, next_after = keyset_page(persons, after=page_after(request))
     except ValidationError as exc:
@@ -475,5 +479,18 @@ def person_export(request):
     and a purpose is given."""
     from tongxin.exchange.exports import person_export  # the exports of every list live there
 
-    _form, filters = filters_from(request)
+    form, filters = filters_from(request)
+    if filters is None:
+        return HttpResponseBadRequest(filter_errors(form))
     return person_export(request, filters)
+
+
+def filter_errors(form) -> str:
+    """What is wrong with a list's filters, field by field, in one message."""
+    wrong = "；".join(
+        f"{form.fields[name].label}：{' '.join(errors)}"
+        if name in form.fields
+        else " ".join(errors)
+        for name, errors in form.errors.items()
+    )
+    return _("筛选条件有误，未查询：%(wrong)s 请更正后再试。") % {"wrong": wrong}
