@@ -694,3 +694,21 @@ def test_a_million_blank_rows_import_nothing_and_say_so(tmp_path, mode):
     assert (job.status, job.total, job.rejected) == ("done", 0, 0)
     assert job.message == "文件中没有数据行：只有表头和空行。"
     assert Person.objects.count() == before and not job.error_report
+
+
+@pytest.mark.django_db
+def test_a_sources_file_with_a_standard_column_its_mapping_never_saw_has_it_read(tmp_path):
+    """The platform's mapping knows 服务处所 for the employer; a later export of the same
+    platform carries the template's 工作单位 instead: read, not skipped in silence."""
+    ImportMapping.objects.create(source="公安", mapping={"服务处所": "employer", "备注": "ignore"})
+    rows = [person_row(i, 工作单位="新华拉面馆") for i in range(2)]
+    job = run(write_csv(tmp_path / "gaj2.csv", rows), source="公安")
+    assert job.created == 2, job.message
+    assert {p.employer for p in Person.objects.filter(pk__in=_ids(rows))} == {"新华拉面馆"}
+
+
+def _ids(rows) -> list[int]:
+    from tongxin.registry.services import document_hash
+
+    hashes = [document_hash(r["公民身份号码"]) for r in rows]
+    return list(Person.objects.filter(id_number_hash__in=hashes).values_list("pk", flat=True))

@@ -56,7 +56,7 @@ from tongxin.registry.validation import clean_person, clean_stay
 
 from .columns import FIELD_LABELS, REQUIRED_FIELDS, STANDARD_MAPPING, normalise_row
 from .fastprep import RowPreparer
-from .models import ImportJob, JobStatus
+from .models import ImportJob, ImportMapping, JobStatus
 from .pipeline import PipelineError, parallel_available, prepared_in_child
 from .readers import ReadError, Table, cell_text, open_table
 from .xlsx_writer import BOLD, Properties, write_xlsx
@@ -152,10 +152,12 @@ class Outcome:
 
 
 def resolve_columns(headers: list[str], mapping: dict[str, str] | None) -> dict[int, str]:
-    """Column index → field, from a saved mapping or the standard template's headers."""
+    """Column index → field, from a saved mapping, then the standard template's headers: a
+    source's file that has a standard column its saved mapping never saw (工作单位 beside
+    the platform's own headers) still has it read, not skipped in silence."""
     columns: dict[int, str] = {}
     used: dict[str, str] = {}
-    lookup = mapping if mapping else STANDARD_MAPPING
+    lookup = {**STANDARD_MAPPING, **mapping} if mapping else STANDARD_MAPPING
     for index, header in enumerate(headers):
         target = lookup.get(header, "")
         if not target or target == "ignore":
@@ -172,6 +174,16 @@ def resolve_columns(headers: list[str], mapping: dict[str, str] | None) -> dict[
     if missing:
         raise ImportError_(_("缺少必需的列：%(cols)s。") % {"cols": "、".join(missing)})
     return columns
+
+
+def remember_mapping(source: str, mapping: dict[str, str], user) -> None:
+    """This file's choices added to what the source's earlier files saved: a file with
+    fewer or other columns does not forget the headers it lacks."""
+    with transaction.atomic():
+        saved, _created = ImportMapping.objects.select_for_update().get_or_create(source=source)
+        saved.mapping = {**saved.mapping, **mapping}
+        saved.updated_by = user
+        saved.save()
 
 
 def file_sha256(path: Path) -> str:

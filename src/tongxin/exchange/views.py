@@ -20,7 +20,14 @@ from tongxin.audit.services import Action, audit_record
 from .columns import STANDARD_MAPPING
 from .exports import IMPORT_JOBS, import_job_rows
 from .forms import MappingForm, UploadForm
-from .importer import ImportError_, estimate_rows, file_sha256, import_dir, resolve_columns
+from .importer import (
+    ImportError_,
+    estimate_rows,
+    file_sha256,
+    import_dir,
+    remember_mapping,
+    resolve_columns,
+)
 from .lists import export_context, export_response
 from .models import ImportJob, ImportMapping, JobStatus
 from .readers import ReadError, cell_text, open_table
@@ -116,7 +123,8 @@ def import_mapping(request, pk: int):
     except ReadError as exc:
         messages.error(request, str(exc))
         return redirect("exchange:import_list")
-    initial = job.mapping or {h: STANDARD_MAPPING.get(h, "") for h in headers}
+    # The source's saved choices, and the standard template's for headers it never saw.
+    initial = {h: job.mapping.get(h) or STANDARD_MAPPING.get(h, "") for h in headers}
     form = MappingForm(request.POST or None, headers=headers, initial_mapping=initial)
     if request.method == "POST" and form.is_valid():
         mapping = form.mapping()
@@ -128,9 +136,7 @@ def import_mapping(request, pk: int):
             with transaction.atomic():
                 ImportJob.objects.filter(pk=job.pk).update(mapping=mapping)
                 if form.cleaned_data["remember"]:
-                    ImportMapping.objects.update_or_create(
-                        source=job.source, defaults={"mapping": mapping, "updated_by": request.user}
-                    )
+                    remember_mapping(job.source, mapping, request.user)
                 audit_record(
                     action=Action.IMPORT,
                     request=request,
