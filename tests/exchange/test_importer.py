@@ -638,6 +638,37 @@ def test_a_second_run_of_the_same_job_takes_it_over_and_the_first_stops(
 
 
 @pytest.mark.django_db
+def test_a_run_taken_over_after_its_last_batch_leaves_the_report_and_the_end_to_the_other(
+    tmp_path, monkeypatch
+):
+    """Taken over while it writes the report of refused rows (after its last batch): the
+    first run neither writes that file over the second's nor ends the job a second time."""
+    from tongxin.exchange import importer
+
+    monkeypatch.setattr(importer, "BATCH_SIZE", 5)
+    rows = [person_row(i) for i in range(12)]
+    for bad in (2, 9):
+        rows[bad] = person_row(bad, 出生日期="1990-13-45")
+    path = write_csv(tmp_path / "late.csv", rows)
+    job = job_for_file(path, actor=None, source="标准模板", filename=path.name)
+    second = []
+
+    def progress(j):
+        if j.rows_done == len(rows) + 1 and not second:  # the last batch (row 1: headings)
+            again = job_for_file(path, actor=None, source="标准模板", filename=path.name)
+            second.append(Importer(again, actor=None))
+            second[0].run()
+
+    first = Importer(job, actor=None, progress=progress)
+    ended = first.run()
+    assert first.superseded and not second[0].superseded
+    assert (ended.status, ended.total, ended.created, ended.rejected) == ("done", 12, 10, 2)
+    assert [r[0] for r in report_rows(ended)[1:]] == [4, 11]
+    leftovers = [p.name for p in Path(ended.error_report).parent.glob("*.part")]
+    assert leftovers == [] and not list(Path(ended.error_report).parent.glob("*.cells.*"))
+
+
+@pytest.mark.django_db
 def test_cancelling_a_file_of_one_batch_writes_nothing_and_says_cancelled(tmp_path):
     from tongxin.exchange.models import ImportJob
 

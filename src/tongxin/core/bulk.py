@@ -269,14 +269,19 @@ def restore_indexes() -> int:
     from tongxin.core.models import DeferredIndex
 
     built = 0
-    for deferred in DeferredIndex.objects.order_by("pk"):
+    for pk in DeferredIndex.objects.order_by("pk").values_list("pk", flat=True):
         with transaction.atomic(), connection.cursor() as cursor:
+            # Its record locked: a second process building the same index waits here and
+            # then finds it gone (two CREATE INDEX IF NOT EXISTS at once fail on PostgreSQL).
+            deferred = DeferredIndex.objects.select_for_update().filter(pk=pk).first()
+            if deferred is None:
+                continue
             _check_deferred_constraints(cursor)
-            # IF NOT EXISTS: another process may have built it a moment ago.
+            # IF NOT EXISTS: built by hand, or before a kill between the build and the delete.
             cursor.execute(
                 deferred.definition.replace("CREATE INDEX ", "CREATE INDEX IF NOT EXISTS ", 1)
             )
-            DeferredIndex.objects.filter(pk=deferred.pk).delete()
+            deferred.delete()
         built += 1
     return built
 

@@ -18,7 +18,7 @@ import os
 import sqlite3
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import date
 from operator import itemgetter
@@ -40,7 +40,7 @@ from tongxin.core.bulk import (
     Inserter,
     allocate_ids,
     analyze,
-    deferred_indexes,
+    drop_indexes,
     history_from_rows,
     ids_where_in,
     restore_indexes,
@@ -217,6 +217,7 @@ class Importer:
         self.progress = progress
         self.token = uuid.uuid4().hex  # this run's claim on the job (`ImportJob.runner`)
         self.superseded = False  # set when another run took the job over
+        self.claimed = False  # this run holds the job (`_run`)
         grids = Unit.objects.filter(level=Level.GRID)
         if actor is not None:
             grids = visible_units(actor, grids)
@@ -646,18 +647,19 @@ class Importer:
         except Superseded:
             # The run that took over owns the job's status, counts and files now.
             logger.warning("import job %s: taken over by another run; this one stopped", job.pk)
-            self.superseded = True
             job.refresh_from_db()
             return job
         except Exception:
-            # A fault of ours, not of the file: the job must not stay "running" for ever.
+            # A fault of ours, not of the file: the job must not stay "running" for ever —
+            # unless another run holds it now, whose job it is.
             logger.exception("import job %s failed", job.pk)
-            self._finish(
-                JobStatus.FAILED,
-                _(
-                    "导入因系统错误中断（已记录，请联系管理员）；此前已提交的批次已保存，可重新导入以续传。"
-                ),
-            )
+            with suppress(Superseded):
+                self._finish(
+                    JobStatus.FAILED,
+                    _(
+                        "导入因系统错误中断（已记录，请联系管理员）；此前已提交的批次已保存，可重新导入以续传。"
+                    ),
+                )
             raise
 
     def _run(self, table: Table, columns: dict[int, str]) -> ImportJob:
@@ -670,6 +672,8 @@ class Importer:
             # back. That run stops at its next batch (`_commit`); the rows done are read
             # under the same lock, so no batch of it is skipped or written twice.
             job.refresh_from_db(from_queryset=ImportJob.objects.select_for_update())
+            if job.status in (JobStatus.DONE, JobStatus.CANCELLED) or job.files_deleted_at:
+                return job  # ended meanwhile (by another run, or cancelled): nothing to do
             resume_after = job.rows_done
             ImportJob.objects.filter(pk=job.pk).update(
                 status=JobStatus.RUNNING,
@@ -679,6 +683,7 @@ class Importer:
                 run_rows_from=resume_after,
                 message="",
             )
+            self.claimed = True
         report = self._open_report(table.headers, resume=resume_after > 0)
         # A first load killed halfway left the registry without some indexes: the resumed
         # run (and any later import) needs them to find the persons already written.
@@ -691,11 +696,16 @@ class Importer:
             with connection.cursor() as cursor:
                 cursor.execute(f"PRAGMA cache_size = {-32768 if first_load else -131072}")
         tables = (Person, Person.history.model, Stay, Stay.history.model)
-        with (
-            deferred_indexes(*tables) if first_load else nullcontext(),
-            BackgroundCheckpoints() as self.checkpoints,
-        ):
-            status, message = self._rows_loop(table, columns, present, resume_after, report)
+        if first_load:
+            drop_indexes(*tables)
+        try:
+            with BackgroundCheckpoints() as self.checkpoints:
+                status, message = self._rows_loop(table, columns, present, resume_after, report)
+        except Superseded:
+            raise  # the run that took over builds the indexes, as it loads
+        finally:
+            if first_load and not self.superseded:
+                restore_indexes()
         if first_load:
             analyze(*tables)
         return self._finish(status, message)
@@ -796,6 +806,7 @@ class Importer:
         with transaction.atomic():
             locked = ImportJob.objects.select_for_update().get(pk=job.pk)
             if locked.runner != self.token:
+                self.superseded = True
                 raise Superseded
             if locked.cancel_requested:
                 return False
@@ -872,6 +883,9 @@ class Importer:
         if not job.rejected:
             return
         target = self.report_path.with_suffix(".xlsx")
+        # Written under this run's own name and put in place only while it holds the job:
+        # a run that took over may be writing the report too.
+        part = target.with_suffix(f".{self.token}.part")
         with self.report_path.open(encoding="utf-8-sig", newline="") as written:
             bare = {
                 int(row[0]) for row in csv.reader(written) if len(row) == 2 and row[0].isdigit()
@@ -893,16 +907,26 @@ class Importer:
                         cells[0] = int(cells[0])
                     yield cells
 
-        with self._cells_of(bare) as cells_of, target.open("wb") as fh:
-            write_xlsx(
-                fh,
-                rows(cells_of),
-                sheet_title=_("未导入的行"),
-                heading=[([_("行号"), _("原因"), *headers], BOLD)],
-                widths=[8, 40],
-                properties=Properties(creator="Tongxin", title=_("未导入的行")),
-            )
-        ImportJob.objects.filter(pk=job.pk).update(error_report=str(target))
+        try:
+            with self._cells_of(bare) as cells_of, part.open("wb") as fh:
+                write_xlsx(
+                    fh,
+                    rows(cells_of),
+                    sheet_title=_("未导入的行"),
+                    heading=[([_("行号"), _("原因"), *headers], BOLD)],
+                    widths=[8, 40],
+                    properties=Properties(creator="Tongxin", title=_("未导入的行")),
+                )
+        except BaseException:
+            part.unlink(missing_ok=True)
+            raise
+        with transaction.atomic():
+            if not self._owned().select_for_update().exists():
+                part.unlink(missing_ok=True)
+                self.superseded = True
+                raise Superseded
+            os.replace(part, target)
+            self._owned().update(error_report=str(target))
 
     @contextmanager
     def _cells_of(self, numbers: set[int]) -> Iterator[Callable[[int], list[str]]]:
@@ -914,9 +938,10 @@ class Importer:
         if not numbers:
             yield lambda _number: []
             return
-        # Named after the job, so that one left by a killed process is removed by the next
-        # run or by retention (`retention.REPORT_SUFFIXES`); no journal: it is thrown away.
-        scratch = self.report_path.with_suffix(".cells.sqlite3")
+        # Named after the job and this run (a run that took over may be writing its own);
+        # one left by a killed process goes with the job's files (`retention.REPORTS`).
+        # No journal: it is thrown away.
+        scratch = self.report_path.with_suffix(f".cells.{self.token}.sqlite3")
         scratch.unlink(missing_ok=True)
         db = sqlite3.connect(scratch)
         try:
@@ -949,10 +974,16 @@ class Importer:
             db.close()
             scratch.unlink(missing_ok=True)
 
+    def _owned(self):
+        """The job, as an update's target: only while this run holds it once it has claimed
+        it. Before (a file that cannot be opened) the job is this run's to end."""
+        jobs = ImportJob.objects.filter(pk=self.job.pk)
+        return jobs.filter(runner=self.token) if self.claimed else jobs
+
     def _finish(self, status: str, message: str) -> ImportJob:
-        ImportJob.objects.filter(pk=self.job.pk).update(
-            status=status, message=message, finished_at=timezone.now()
-        )
+        if not self._owned().update(status=status, message=message, finished_at=timezone.now()):
+            self.superseded = True
+            raise Superseded
         self.job.refresh_from_db()
         if self.progress is not None:
             self.progress(self.job)

@@ -22,10 +22,11 @@ from .models import ImportJob, JobStatus
 log = logging.getLogger(__name__)
 
 ENDED = [JobStatus.DONE, JobStatus.CANCELLED, JobStatus.FAILED]
-# The reports an import writes beside its file (importer.Importer): CSV while it runs, XLSX
-# at the end, and the scratch file of refused rows' cells a killed process may leave; all
-# name, ID number and phone in clear.
-REPORT_SUFFIXES = (".rejected.csv", ".rejected.xlsx", ".rejected.cells.sqlite3")
+# The reports an import writes beside its file (importer.Importer), all named
+# "<file>.rejected.…": CSV while it runs, XLSX at the end, and what a killed process may leave
+# while writing it (the XLSX's part and the scratch file of refused rows' cells, named after
+# the run); all hold name, ID number and phone in clear.
+REPORTS = ".rejected.*"
 
 
 def purge_import_files(*, now: datetime | None = None, days: int | None = None) -> int:
@@ -83,7 +84,8 @@ def _delete_files(root: Path, job: ImportJob) -> tuple[int, int]:
     file); how many were deleted and how many could not be."""
     names = {job.path, job.error_report}
     if job.path:
-        names |= {str(Path(job.path).with_suffix(suffix)) for suffix in REPORT_SUFFIXES}
+        own = Path(job.path)
+        names |= {str(path) for path in own.parent.glob(own.stem + REPORTS)}
     deleted = failed = 0
     for name in filter(None, names):
         path = Path(name).resolve()

@@ -186,14 +186,14 @@ def import_cancel(request, pk: int):
 @capability_required(Cap.PERSON_IMPORT)
 @require_POST
 def import_resume(request, pk: int):
-    """Start an interrupted or failed job again; committed batches are skipped. A job still
-    marked running may have been killed: the new run takes it over and a live one stops."""
+    """Start a failed or cancelled job again; committed batches are skipped. (One its worker
+    was running when the service went down is failed by `tongxin serve` as it starts.)"""
     job = _job(request, pk)
     # Conditional, like the retention purge's claim: of a resume and a purge at the same
     # moment only one takes the job.
     resumed = ImportJob.objects.filter(
         pk=job.pk,
-        status__in=[JobStatus.FAILED, JobStatus.RUNNING],
+        status__in=[JobStatus.FAILED, JobStatus.CANCELLED],
         files_deleted_at__isnull=True,
     ).update(status=JobStatus.PENDING, cancel_requested=False)
     if resumed:

@@ -3,7 +3,9 @@
 Every date typed, sent or imported is within those years; a record stored before that rule
 (or written by other means) with a date outside them cannot be saved from its form until the
 date is corrected. Run this before deploying and after loading data by hand: it names each
-model and field with such dates and the first ids, and exits non-zero if there are any."""
+model and field with such dates and the first ids, and exits non-zero if there are any.
+Append-only tables (events, the audit log) are checked too but must not be edited: such a
+date there says data reached the database around the system, to be looked into."""
 
 from __future__ import annotations
 
@@ -53,8 +55,9 @@ class Command(BaseCommand):
                 self.stdout.write(f"{model._meta.label}.{name}: {count} 条（id {shown}）")
         if outside:
             raise CommandError(
-                f"共 {outside} 个日期不在 {CALENDAR_YEARS.start}–{CALENDAR_YEARS.stop - 1} 年之间："
-                "这些记录须先更正日期才能在表单中保存。"
+                f"共 {outside} 个日期不在 {CALENDAR_YEARS.start}–{CALENDAR_YEARS.stop - 1} 年之间。"
+                "可编辑的记录须先更正这些日期才能在表单中保存；事件、审计等只读记录不可修改，"
+                "请查明其来源（多为绕过系统写入的数据）。"
             )
         self.stdout.write(f"所有日期都在 {CALENDAR_YEARS.start}–{CALENDAR_YEARS.stop - 1} 年之间。")
 

@@ -49,11 +49,11 @@ class Command(BaseCommand):
             job.path = str(copy)
         if job.rows_done:
             sys.stderr.write(f"继续导入任务 {job.pk}：从第 {job.rows_done + 1} 行起。\n")
-        started, total_before = time.perf_counter(), job.total
+        started = time.perf_counter()
 
         def progress(j):
-            # This run's pace: a resumed job's earlier rows were not read by it.
-            rate = (j.total - total_before) / max(time.perf_counter() - started, 1e-6)
+            # This run's pace, from the row it started after (read as it took the job).
+            rate = (j.rows_done - j.run_rows_from) / max(time.perf_counter() - started, 1e-6)
             sys.stderr.write(
                 f"第 {j.rows_done} 行：新增 {j.created}，更新 {j.updated}，未变 {j.unchanged}，"
                 f"拒绝 {j.rejected}（{rate:,.0f} 行/秒）\n"
