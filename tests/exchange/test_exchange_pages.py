@@ -175,7 +175,28 @@ def test_wrong_mapping_is_refused(client, tmp_path):
     post = {f"col_{i}": "name" for i in range(len(HEADERS))}
     page = client.post(reverse("exchange:import_mapping", args=[job.pk]), post).content.decode()
     assert "都对应" in page
-    assert ImportJob.objects.get(pk=job.pk).status == "pending"
+    assert ImportJob.objects.get(pk=job.pk).status == "mapping"  # not queued
+
+
+@pytest.mark.django_db
+def test_an_upload_left_at_its_columns_says_so_and_leads_back_to_them(client, tmp_path):
+    """An officer uploads, then leaves the column page: the job waited as 排队中 for ever,
+    polling, with no way back to its columns. It is 待核对列, its page leads back to the
+    columns, and cancelling ends it."""
+    login_as(client, "street_officer")
+    _upload(client, write_csv(tmp_path / "left.csv", [person_row(1)]))
+    job = ImportJob.objects.get(filename="left.csv")
+    listing = client.get(reverse("exchange:import_list")).content.decode()
+    assert "待核对列" in listing
+    page = client.get(reverse("exchange:import_progress", args=[job.pk])).content.decode()
+    assert reverse("exchange:import_mapping", args=[job.pk]) in page
+    assert "every 1s" not in page and "排队中" not in page
+    client.post(reverse("exchange:import_cancel", args=[job.pk]))
+    job.refresh_from_db()
+    assert job.status == "cancelled"
+    assert client.get(reverse("exchange:import_mapping", args=[job.pk]))["Location"] == reverse(
+        "exchange:import_progress", args=[job.pk]
+    )
 
 
 @pytest.mark.django_db

@@ -53,7 +53,7 @@ def job(name: str, status: str, *, ended_days_ago: int, report: bool = True) -> 
     ended = status in (JobStatus.DONE, JobStatus.FAILED, JobStatus.CANCELLED)
     ImportJob.objects.filter(pk=made.pk).update(
         created_at=when - timedelta(hours=1),
-        started_at=when if status != JobStatus.PENDING else None,
+        started_at=when if status not in (JobStatus.PENDING, JobStatus.MAPPING) else None,
         finished_at=when if ended else None,
     )
     made.refresh_from_db()
@@ -66,6 +66,7 @@ def test_files_past_the_retention_period_go_the_job_and_its_counts_stay(var_dir)
     recent = job("recent", JobStatus.DONE, ended_days_ago=29)
     failed = job("failed", JobStatus.FAILED, ended_days_ago=40)
     waiting = job("waiting", JobStatus.PENDING, ended_days_ago=35, report=False)
+    unmapped = job("unmapped", JobStatus.MAPPING, ended_days_ago=35, report=False)
     running = job("running", JobStatus.RUNNING, ended_days_ago=2)
     killed = job("killed", JobStatus.RUNNING, ended_days_ago=60)  # its process died long ago
     # Killed while writing its report: the scratch file of refused rows' cells is left.
@@ -76,22 +77,25 @@ def test_files_past_the_retention_period_go_the_job_and_its_counts_stay(var_dir)
         status=JobStatus.PENDING, created_at=timezone.now() - timedelta(days=90)
     )
 
-    assert purge_import_files(days=30) == 4
-    for gone in (old, failed, waiting, killed):
+    assert purge_import_files(days=30) == 5
+    for gone in (old, failed, waiting, unmapped, killed):
         gone.refresh_from_db()
         assert gone.files_deleted_at is not None
         assert not any(import_dir().glob(f"{Path(gone.path).stem}*"))
     assert (old.created, old.rejected, old.status) == (1, 1, JobStatus.DONE)
     # A failed or waiting job can no longer be resumed from its file: it is cancelled, and
     # says how to go on.
-    assert failed.status == waiting.status == killed.status == JobStatus.CANCELLED
+    assert (
+        failed.status == waiting.status == unmapped.status == killed.status == JobStatus.CANCELLED
+    )
     assert "重新上传" in failed.message
     for kept in (recent, running, resumed):
         kept.refresh_from_db()
         assert kept.files_deleted_at is None
         assert Path(kept.path).is_file() and Path(kept.error_report).is_file()
     events = AuditEvent.objects.filter(action="delete", object_type="exchange.importjob")
-    assert {e.object_id for e in events} == {str(j.pk) for j in (old, failed, waiting, killed)}
+    purged = (old, failed, waiting, unmapped, killed)
+    assert {e.object_id for e in events} == {str(j.pk) for j in purged}
     assert '"files": 3' in events.get(object_id=str(old.pk)).detail
     assert purge_import_files(days=30) == 0  # each job once
     assert purge_import_files(days=0) == 0  # 0 keeps files until deleted by hand

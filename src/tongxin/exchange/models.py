@@ -28,6 +28,7 @@ class ImportMapping(models.Model):
 
 
 class JobStatus(models.TextChoices):
+    MAPPING = "mapping", _("待核对列")  # uploaded; its columns not yet confirmed
     PENDING = "pending", _("排队中")
     RUNNING = "running", _("导入中")
     DONE = "done", _("已完成")

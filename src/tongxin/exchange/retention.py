@@ -42,7 +42,11 @@ def purge_import_files(*, now: datetime | None = None, days: int | None = None) 
         Q(status__in=ENDED, finished_at__lt=cutoff)
         | Q(status__in=ENDED, finished_at__isnull=True, created_at__lt=cutoff)
         # Never started: the upload was not mapped, or was queued and forgotten.
-        | Q(status=JobStatus.PENDING, started_at__isnull=True, created_at__lt=cutoff)
+        | Q(
+            status__in=[JobStatus.MAPPING, JobStatus.PENDING],
+            started_at__isnull=True,
+            created_at__lt=cutoff,
+        )
         # No import runs for the whole retention period: its process was killed.
         | Q(status=JobStatus.RUNNING, started_at__lt=cutoff)
     )

@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.db import transaction
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -85,6 +86,7 @@ def import_upload(request):
             saved = ImportMapping.objects.filter(source=source).first()
             job = ImportJob.objects.create(
                 user=request.user,
+                status=JobStatus.MAPPING,
                 source=source,
                 filename=upload.name[:255],
                 path=str(target),
@@ -116,7 +118,7 @@ def _preview(job: ImportJob, rows: int = 3) -> tuple[list[str], list[list[str]]]
 @capability_required(Cap.PERSON_IMPORT)
 def import_mapping(request, pk: int):
     job = _job(request, pk)
-    if job.status != JobStatus.PENDING:
+    if job.status != JobStatus.MAPPING:
         return redirect("exchange:import_progress", pk=job.pk)
     try:
         headers, sample = _preview(job)
@@ -134,7 +136,9 @@ def import_mapping(request, pk: int):
             form.add_error(None, str(exc))
         else:
             with transaction.atomic():
-                ImportJob.objects.filter(pk=job.pk).update(mapping=mapping)
+                ImportJob.objects.filter(pk=job.pk).update(
+                    mapping=mapping, status=JobStatus.PENDING
+                )
                 if form.cleaned_data["remember"]:
                     remember_mapping(job.source, mapping, request.user)
                 audit_record(
@@ -175,7 +179,11 @@ def import_progress(request, pk: int):
 @require_POST
 def import_cancel(request, pk: int):
     job = _job(request, pk)
-    if job.status in (JobStatus.PENDING, JobStatus.RUNNING):
+    if job.status == JobStatus.MAPPING:
+        ImportJob.objects.filter(pk=job.pk, status=JobStatus.MAPPING).update(
+            status=JobStatus.CANCELLED, finished_at=timezone.now()
+        )
+    elif job.status in (JobStatus.PENDING, JobStatus.RUNNING):
         ImportJob.objects.filter(pk=job.pk).update(cancel_requested=True)
         if job.status == JobStatus.PENDING and not job.rows_done:
             ImportJob.objects.filter(pk=job.pk).update(status=JobStatus.CANCELLED)
