@@ -743,3 +743,46 @@ def _ids(rows) -> list[int]:
 
     hashes = [document_hash(r["公民身份号码"]) for r in rows]
     return list(Person.objects.filter(id_number_hash__in=hashes).values_list("pk", flat=True))
+
+
+@pytest.mark.django_db
+def test_formula_cells_in_excel_are_refused_with_the_formula_not_imported_as_a_result(
+    tmp_path, mode
+):
+    """A formula cell holds the value Excel last showed — or none, if no Excel ever opened
+    the file. A name that is =HYPERLINK(…,"点我") was imported as 点我, a formula employer
+    as whatever it gave, and one never computed was "请填写姓名". Each is refused with the
+    formula, and the other rows go in."""
+    import re
+    import zipfile
+
+    rows = [
+        person_row(1),
+        person_row(2, 姓名='=HYPERLINK("http://x.example","点我")'),
+        person_row(3, 工作单位='=CONCAT("拉面","馆")'),
+        person_row(4, 性别='=IF(1,"男","女")'),
+        person_row(5),
+    ]
+    made = write_xlsx(tmp_path / "made.xlsx", rows)
+    # Give the name's formula the value Excel would have shown (openpyxl writes none).
+    path = tmp_path / "formulas.xlsx"
+    with zipfile.ZipFile(made) as source, zipfile.ZipFile(path, "w") as target:
+        for item in source.infolist():
+            data = source.read(item)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data = re.sub(
+                    rb'<c r="A3"><f>(.*?)</f><v\s*/>',
+                    lambda m: b'<c r="A3" t="str"><f>' + m.group(1) + "</f><v>点我</v>".encode(),
+                    data,
+                )
+                assert "<v>点我</v>".encode() in data
+            target.writestr(item, data)
+    job = run(path)
+    assert (job.total, job.created, job.rejected) == (5, 2, 3), job.message
+    report = {row[0]: row for row in report_rows(job)[1:]}
+    assert set(report) == {3, 4, 5}
+    assert "姓名是公式" in report[3][1] and "HYPERLINK" in report[3][1]
+    assert "请填写" not in report[3][1]  # the formula is the reason, said once
+    assert report[3][2].startswith("'=HYPERLINK")  # the formula in the report, neutralised
+    assert "工作单位是公式" in report[4][1] and "性别是公式" in report[5][1]
+    assert not Person.objects.filter(name="点我").exists()

@@ -17,7 +17,7 @@ from tongxin.core.codes import ETHNIC_GROUPS
 from tongxin.geo.divisions import find_by_name
 from tongxin.registry.codes import Occupation, StayReason
 
-from .readers import cell_text
+from .readers import Formula, cell_text
 
 # Standard template: header → field. Required headers must all be present (after mapping).
 TEMPLATE_COLUMNS: list[tuple[str, str, bool]] = [
@@ -188,7 +188,14 @@ def id_stored_as_number(cell) -> bool:
 
 def normalise_row(raw: dict[str, object]) -> tuple[dict, dict, list[str]]:
     """Split a row (field → cell) into person data, stay data, and problems found here."""
-    problems: list[str] = []
+    problems: list[str] = [
+        str(
+            _("%(field)s是公式（%(formula)s），请在 Excel 中将该列“粘贴为数值”后再导入。")
+            % {"field": FIELD_LABELS.get(field, field), "formula": value[:60]}
+        )
+        for field, value in raw.items()
+        if type(value) is Formula
+    ]
     if id_stored_as_number(raw.get("id_number")):
         problems.append(
             str(

@@ -25,7 +25,7 @@ from tongxin.core.validators import ID_CHECK, ID_WEIGHTS, normalise_name
 from tongxin.registry.validation import clean_person, clean_stay
 
 from .columns import PERSON_CELLS, STAY_CELLS
-from .readers import cell_text
+from .readers import FormulaRow, cell_text
 
 if TYPE_CHECKING:
     from .importer import Importer, Prepared
@@ -103,7 +103,8 @@ class RowPreparer:
     # -- rows -------------------------------------------------------------------------------
 
     def prepare(self, number: int, cells: list) -> Prepared | tuple[int, str] | None:
-        cleaned = self.clean(cells)
+        # A row with a formula goes the full way, which names it (free text would pass here).
+        cleaned = None if type(cells) is FormulaRow else self.clean(cells)
         if cleaned is None:
             self.fallbacks += 1
             return self.importer.prepare(number, cells, self.columns)

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -54,11 +54,18 @@ from tongxin.registry.models import Person, Stay, mask_document
 from tongxin.registry.search_keys import search_keys
 from tongxin.registry.validation import clean_person, clean_stay
 
-from .columns import FIELD_LABELS, REQUIRED_FIELDS, STANDARD_MAPPING, normalise_row
+from .columns import (
+    FIELD_LABELS,
+    PERSON_CELLS,
+    REQUIRED_FIELDS,
+    STANDARD_MAPPING,
+    STAY_CELLS,
+    normalise_row,
+)
 from .fastprep import RowPreparer
 from .models import ImportJob, ImportMapping, JobStatus
 from .pipeline import PipelineError, parallel_available, prepared_in_child
-from .readers import ReadError, Table, cell_text, open_table
+from .readers import Formula, ReadError, Table, cell_text, open_table
 from .xlsx_writer import BOLD, Properties, write_xlsx
 
 BATCH_SIZE = int(os.environ.get("TONGXIN_IMPORT_BATCH", "5000"))
@@ -194,14 +201,22 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _reason_text(exc: ValidationError, problems: list[str]) -> str:
-    parts = list(problems)
-    for key, messages in exc.message_dict.items() if hasattr(exc, "message_dict") else []:
+def _reason_text(errors: dict[str, list[str]], problems: list[str]) -> str:
+    """One reason for a row: its problems, each field named once, joined by "；" with one
+    "。" at the end (not "…）。；性别：…")."""
+    parts = [p.rstrip("。") for p in problems]
+    for key, messages in errors.items():
         label = FIELD_LABELS.get(key) or FIELD_LABELS.get(
             {"origin_code": "origin"}.get(key, key), key
         )
-        parts.extend(f"{label}：{m}" for m in messages)
-    return "；".join(parts)
+        for message in messages:
+            if key == NON_FIELD_ERRORS:
+                parts.append(message.rstrip("。"))
+                continue
+            said = message.rstrip("。")
+            # "公民身份号码校验位不正确" names its field already: not "公民身份号码：公民身份…".
+            parts.append(said if said.startswith(str(label)) else f"{label}：{said}")
+    return "；".join(parts) + "。" if parts else ""
 
 
 class Superseded(Exception):
@@ -284,9 +299,14 @@ class Importer:
         except ValidationError as exc:
             errors.update(exc.message_dict)
         if errors or problems:
-            return number, _reason_text(ValidationError(errors), problems) if errors else "；".join(
-                problems
-            )
+            # A formula's field is named by its problem; its value's own error would repeat it.
+            formulas = {
+                {**PERSON_CELLS, **STAY_CELLS}.get(field, (field,))[0]
+                for field, value in raw.items()
+                if type(value) is Formula
+            }
+            errors = {key: m for key, m in errors.items() if key not in formulas}
+            return number, _reason_text(errors, problems)
         return values, stay_values
 
     def ready(self, number: int, values: dict[str, Any], stay: dict[str, Any]) -> Prepared:

@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import codecs
 import csv
+import re
 import unicodedata
 import zipfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
+from xml.etree import ElementTree
 
 from django.utils.translation import gettext as _
 
@@ -26,6 +29,16 @@ MISREAD_SAMPLE = 1 << 16  # characters looked at for a misread encoding
 
 class ReadError(Exception):
     """The file cannot be read; the message says why, in Chinese."""
+
+
+class Formula(str):
+    """A cell Excel computes, as its formula ("=…") rather than the value Excel last showed
+    (or none, if it was never opened in Excel): refused with what it is, never imported as
+    a result no one typed."""
+
+
+class FormulaRow(list):
+    """The cells of a row holding a formula: it takes the full path, which says so."""
 
 
 @dataclass
@@ -229,14 +242,108 @@ def _xlsx_value(value):
     return value
 
 
+_FORMULA_TAG = re.compile(rb"<f[ >/]")
+# A cell element (not self-closing) with what it holds; only read where a formula is.
+_CELL = re.compile(rb'<c r="([A-Z]{1,3})([0-9]+)"[^>]*(?<!/)>(.*?)</c>', re.S)
+_FORMULA = re.compile(rb"<f([^>]*?)(?:/>|>(.*?)</f>)", re.S)
+_SHARED_INDEX = re.compile(rb'si="([0-9]+)"')
+
+
+def _first_sheet_part(archive: zipfile.ZipFile) -> str:
+    """The archive path of the workbook's first sheet (the one calamine reads)."""
+    main = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+    rel = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
+    book = ElementTree.fromstring(archive.read("xl/workbook.xml"))  # noqa: S314 - checked
+    first = book.find(f"{main}sheets/{main}sheet")
+    rels = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))  # noqa: S314
+    for relation in rels:
+        if first is not None and relation.get("Id") == first.get(rel):
+            target = relation.get("Target", "")
+            return target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+    return "xl/worksheets/sheet1.xml"
+
+
+def _column_number(letters: bytes) -> int:
+    number = 0
+    for letter in letters:
+        number = number * 26 + letter - 64
+    return number
+
+
+def formula_cells(path: Path) -> dict[int, dict[int, str]]:
+    """The first sheet's formulas: row number → column number (1 for A) → "=formula".
+    calamine gives only values; the sheet's XML is scanned for formula elements, a chunk at
+    a time, and cells are parsed only in chunks that hold one — a sheet without formulas
+    costs one pass of decompression."""
+    found: dict[int, dict[int, str]] = {}
+    shared: dict[bytes, str] = {}  # a shared formula's text, from its first cell
+
+    def scan(body: bytes) -> None:
+        for cell in _CELL.finditer(body):
+            formula = _FORMULA.search(cell.group(3))
+            if formula is None:
+                continue
+            attributes, text = formula.group(1), formula.group(2) or b""
+            index = _SHARED_INDEX.search(attributes)
+            written = "=" + _unescape(text.decode("utf-8", "replace"))
+            if index and text:
+                shared[index.group(1)] = written
+            elif index and not text:
+                written = shared.get(index.group(1), "=…")
+            found.setdefault(int(cell.group(2)), {})[_column_number(cell.group(1))] = written
+
+    try:
+        with zipfile.ZipFile(path) as archive, archive.open(_first_sheet_part(archive)) as xml:
+            carry = b""
+            while chunk := xml.read(1 << 20):
+                data = carry + chunk
+                cut = data.rfind(b"<c ")  # the last cell may go on in the next chunk
+                body, carry = (data[:cut], data[cut:]) if cut > 0 else (b"", data)
+                if _FORMULA_TAG.search(body):
+                    scan(body)
+            if _FORMULA_TAG.search(carry):
+                scan(carry)
+    except (
+        KeyError,  # a part the workbook names is missing
+        zipfile.BadZipFile,
+        zlib.error,  # damaged deflate data
+        EOFError,
+        NotImplementedError,  # a compression method zipfile lacks
+        RuntimeError,  # an encrypted part
+        ElementTree.ParseError,
+        OSError,
+        ValueError,
+    ):
+        return {}  # calamine reads the sheet, or says why it cannot
+    return found
+
+
+def _unescape(text: str) -> str:
+    return (
+        text.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", '"')
+        .replace("&apos;", "'")
+        .replace("&amp;", "&")
+    )
+
+
 def _xlsx_rows(path: Path) -> Iterator[tuple[int, list]]:
     from python_calamine import CalamineWorkbook
 
+    formulas = formula_cells(path)
     try:
         workbook = CalamineWorkbook.from_path(str(path))
         sheet = workbook.get_sheet_by_index(0)
+        first_column = sheet.start[1] if sheet.start else 0  # calamine's rows start there
         for number, cells in enumerate(sheet.iter_rows(), start=1):
             values = [_xlsx_value(c) for c in cells]
+            if number in formulas:
+                for column, written in formulas[number].items():
+                    index = column - 1 - first_column
+                    if 0 <= index < len(values):
+                        values[index] = Formula(written)
+                values = FormulaRow(values)
             for c in values:
                 if isinstance(c, str) and len(c) > MAX_CELL_CHARS:
                     raise ReadError(
