@@ -219,6 +219,12 @@ def test_template_has_headers_and_dropdowns(client):
     assert [c.value for c in sheet[1]] == HEADERS
     ranges = {str(v.sqref).split(":")[0][0] for v in sheet.data_validations.dataValidation}
     assert {"B", "C", "L", "M"} <= ranges  # 性别, 民族, 流动原因, 职业
+    # ID, phone, origin and grid columns are text all the way down (they were to row 199,
+    # the drop-downs to row 5,000: an ID typed below lost its last digits to Excel).
+    text_columns = {
+        letter for letter, column in sheet.column_dimensions.items() if column.number_format == "@"
+    }
+    assert text_columns == {"D", "F", "H", "J"}
 
 
 @pytest.mark.django_db

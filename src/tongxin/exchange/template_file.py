@@ -49,11 +49,11 @@ def template_workbook() -> bytes:
         )
         validation.add(f"{target}2:{target}{ROWS}")
         sheet.add_data_validation(validation)
-    # Identity numbers and codes must stay text, or Excel drops digits.
+    # Identity numbers and codes must stay text, or Excel drops digits: the whole column is
+    # formatted as text, as Excel does for a selected column, so every row typed is.
     for header in ("公民身份号码", "联系电话", "流出地", "网格编码"):
         letter = chr(ord("A") + headers.index(header))
-        for row in range(2, 200):
-            sheet[f"{letter}{row}"].number_format = "@"
+        sheet.column_dimensions[letter].number_format = "@"
         sheet.column_dimensions[letter].width = 22
     sheet.freeze_panes = "A2"
     buffer = BytesIO()
