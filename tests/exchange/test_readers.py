@@ -251,3 +251,28 @@ def test_fuzz_xlsx_reader_never_crashes(tmp_path, xlsx_bytes, data):
     path = tmp_path / "fuzz.xlsx"
     path.write_bytes(bytes(raw))
     _read_all(path)
+
+
+def test_a_title_above_the_headings_is_passed_over_and_row_numbers_stay_the_sheets(tmp_path):
+    """A ledger with its title and the reporting unit above the headings: the headings were
+    taken from the title's one cell and every column but the first was lost."""
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet["A1"] = "2026年新华社区流动人口台账"
+    sheet.merge_cells("A1:C1")
+    sheet["A2"] = "填报单位：新华社区居委会"
+    sheet.append(["姓名", "性别", "民族"])
+    sheet.append(["马明", "男", "回族"])
+    book.save(tmp_path / "ledger.xlsx")
+    (tmp_path / "ledger.csv").write_text(
+        "2026年新华社区流动人口台账,,\n,,\n姓名,性别,民族\n马明,男,回族\n", encoding="utf-8"
+    )
+    for name in ("ledger.xlsx", "ledger.csv"):
+        table = open_table(tmp_path / name)
+        assert table.headers == ["姓名", "性别", "民族"], name
+        assert [(n, list(cells)) for n, cells in table.rows] == [(4, ["马明", "男", "回族"])]
+    # A file of one column keeps its first row as its heading.
+    (tmp_path / "names.csv").write_text("姓名\n马明\n", encoding="utf-8")
+    assert open_table(tmp_path / "names.csv").headers == ["姓名"]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import itertools
 import re
 import unicodedata
 import zipfile
@@ -169,7 +170,32 @@ def _clean_header(cell) -> str:
     return str(cell if cell is not None else "").replace("\ufeff", "").strip()
 
 
+TITLE_ROWS = 10  # rows above the headings looked at for a title ("2026年流动人口台账")
+
+
+def _filled(cells: list) -> int:
+    return sum(1 for c in cells if c is not None and str(c).strip())
+
+
+def _heading_row(rows: Iterator[tuple[int, list]]) -> Iterator[tuple[int, list]]:
+    """The rows from the headings on. A ledger often opens with a title or a note in one
+    cell (a merged title, "填报单位：…") above its headings: the headings are the first row
+    of two cells or more among the first non-empty rows; a file of one column has its
+    first non-empty row."""
+    leading: list[tuple[int, list]] = []
+    for number, cells in rows:
+        if not _filled(cells):
+            continue
+        leading.append((number, cells))
+        if _filled(cells) >= 2:
+            return itertools.chain([(number, cells)], rows)
+        if len(leading) >= TITLE_ROWS:
+            break
+    return itertools.chain(leading, rows)
+
+
 def _split_header(rows: Iterator[tuple[int, list]]) -> tuple[list[str], Iterator[tuple[int, list]]]:
+    rows = _heading_row(rows)
     for _number, cells in rows:
         if any(str(c).strip() for c in cells if c is not None):
             headers = [_clean_header(c) for c in cells]
