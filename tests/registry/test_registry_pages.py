@@ -10,6 +10,8 @@ from django.utils import timezone
 
 from tongxin.accounts.models import Department, User
 from tongxin.audit.models import AuditEvent
+from tongxin.geo.divisions import county_level_name
+from tongxin.geo.models import Unit
 from tongxin.registry import services
 from tongxin.registry.models import BreakGlassGrant, Household, HouseholdMember, Person, VisitDraft
 
@@ -310,7 +312,7 @@ def test_break_glass_miss_is_recorded_too(client):
 @pytest.mark.django_db
 def test_export_is_scoped_masked_neutralised_and_audited(client):
     _reg("=马明"[1:])
-    person = _reg("买买提·艾力", employer="x")
+    person = _reg("买买提·艾力", employer="x", origin_code="652801")
     login_as(client, "community_officer")
     response = client.get(
         reverse("registry:person_export"), {"unit": GRID_A, "purpose": "月度核对", "format": "csv"}
@@ -321,10 +323,13 @@ def test_export_is_scoped_masked_neutralised_and_audited(client):
     assert rows[0][0].startswith("# 导出人：community_officer")
     names = [r[0] for r in rows[2:]]
     assert "买买提·艾力" in names
-    assert all(r[7] == GRID_A for r in rows[2:])
+    grid_name = Unit.objects.get(code=GRID_A).name
+    assert rows[1][6:10] == ["流出地", "流出地代码", "网格", "网格编码"]
+    assert all(r[8:10] == [grid_name, GRID_A] for r in rows[2:])  # names as the page shows
     [row] = [r for r in rows[2:] if r[0] == "买买提·艾力"]
     person.refresh_from_db()
-    assert (row[2], row[8]) == (person.birth_date.isoformat(), person.arrival_date.isoformat())
+    assert row[6:8] == [county_level_name("652801"), "652801"] and "库尔勒" in row[6]
+    assert (row[2], row[10]) == (person.birth_date.isoformat(), person.arrival_date.isoformat())
     assert person.id_number not in text and person.id_number_masked in text
     event = AuditEvent.objects.filter(action="export", actor_username="community_officer").get()
     assert event.purpose == "月度核对"

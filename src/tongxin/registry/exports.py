@@ -28,12 +28,14 @@ HEADERS = [
     "证件号码",
     "手机号码",
     "流出地",
+    "流出地代码",
     "网格",
+    "网格编码",
     "来本地日期",
     "流动原因",
     "状态",
 ]
-WIDTHS = [16, 6, 12, 10, 22, 15, 10, 18, 12, 10, 8]
+WIDTHS = [16, 6, 12, 10, 22, 15, 24, 10, 18, 16, 12, 10, 8]
 COLUMNS = [
     "id",
     "name",
@@ -128,7 +130,13 @@ def _value_rows(persons):
 
 def export_rows(persons, *, full: bool) -> Iterator[list[str]]:
     """The rows of a person queryset as exported cells, with flat memory at any size."""
+    from tongxin.geo.divisions import county_level_name
+    from tongxin.geo.models import Level, Unit
+
     cipher = crypto.FieldCrypto.current()
+    # Names as the list page shows them, beside the codes (a grid's path is its code).
+    grids = dict(Unit.objects.filter(level=Level.GRID).values_list("path", "name"))
+    origin_name = lru_cache(maxsize=4096)(lambda code: county_level_name(code) or "")
     for (
         _pk,
         name,
@@ -152,7 +160,9 @@ def export_rows(persons, *, full: bool) -> Iterator[list[str]]:
             ETHNICITY_NAMES.get(eth, ""),
             cipher.decrypt(id_enc) if full else masked,
             phone if full else mask_phone(phone),
+            origin_name(origin) if origin else "",
             origin,
+            grids.get(unit, ""),
             unit,
             arrival or "",
             REASONS.get(reason, ""),
