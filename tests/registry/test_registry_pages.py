@@ -320,7 +320,8 @@ def test_export_is_scoped_masked_neutralised_and_audited(client):
     assert response.status_code == 200
     text = b"".join(response.streaming_content).decode("utf-8-sig")
     rows = list(csv.reader(io.StringIO(text)))
-    assert rows[0][0].startswith("# 导出人：community_officer")
+    officer = User.objects.get(username="community_officer")
+    assert rows[0][0].startswith(f"# 导出人：community_officer（{officer.full_name}）")
     names = [r[0] for r in rows[2:]]
     assert "买买提·艾力" in names
     grid_name = Unit.objects.get(code=GRID_A).name

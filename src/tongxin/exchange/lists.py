@@ -79,8 +79,12 @@ def watermark(user, purpose: str, *, masked: bool) -> tuple[str, str]:
     """The line that opens the file and the time it names."""
     stamp = timezone.localtime().strftime("%Y-%m-%d %H:%M")
     note = _("已脱敏") if masked else _("含完整个人信息，请妥善保管")
+    # The login (unique, what the audit log names) and the officer's name beside it.
+    who = (
+        f"{user.username}（{user.full_name}）" if getattr(user, "full_name", "") else user.username
+    )
     mark = _("导出人：%(user)s  时间：%(time)s  用途：%(purpose)s") % {
-        "user": user.username,
+        "user": who,
         "time": stamp,
         "purpose": purpose or "-",
     }
