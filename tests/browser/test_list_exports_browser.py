@@ -28,7 +28,7 @@ def test_housing_and_households_from_the_sidebar_and_an_unmasked_export(page, de
     with page.expect_download() as info:
         form.get_by_role("button", name="Excel").click()
     download = info.value
-    assert download.suggested_filename.startswith("housing-")
+    assert download.suggested_filename.startswith("房屋信息-")
     assert download.suggested_filename.endswith(".xlsx")
     book = load_workbook(io.BytesIO(open(download.path(), "rb").read()), read_only=True)
     rows = list(book.active.iter_rows(values_only=True))

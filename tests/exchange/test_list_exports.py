@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 from datetime import date, timedelta
+from urllib.parse import unquote
 
 import pytest
 from django.urls import reverse
@@ -105,8 +106,9 @@ def test_request_list_export_is_the_queue_in_scope_masked_and_audited(client):
     assert late.number in [r[0] for r in overdue[2:]]
     assert plain.number not in [r[0] for r in overdue[2:]]
     assert [r[13] for r in overdue[2:] if r[0] == late.number] == ["是"]
-    assert client.get(url, {"queue": "all"})["Content-Disposition"].startswith(
-        'attachment; filename="requests-'
+    named = client.get(url, {"queue": "all", "format": "csv"})["Content-Disposition"]
+    assert named.startswith("attachment; filename*=utf-8''") and unquote(named).endswith(
+        f"诉求清单-{timezone.localdate():%Y%m%d}.csv"
     )
     assert client.get(url, {"format": "pdf"}).status_code == 400
     login_as(client, "grid_worker_a")  # may read requests, not export lists

@@ -17,6 +17,7 @@ from django.http import FileResponse, HttpResponseBadRequest, StreamingHttpRespo
 from django.http.response import HttpResponseBase
 from django.utils import timezone
 from django.utils.functional import Promise
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 
 from tongxin.accounts.roles import Cap
@@ -155,7 +156,8 @@ def export_response(
     if not rows_neutralised:
         rows = neutralised(rows)
     mark, stamp = watermark(request.user, purpose, masked=spec.masked)
-    filename = f"{spec.slug}-{timezone.localdate():%Y%m%d}.{fmt}"
+    # Named as the list is (房屋信息-20261207.xlsx); browsers read the UTF-8 form of the name.
+    filename = f"{spec.title}-{timezone.localdate():%Y%m%d}.{fmt}"
     if fmt == "csv":
         return _csv_response(spec, rows, mark, filename)
     spool = tempfile.TemporaryFile(suffix=".xlsx")  # deleted when the response closes it
@@ -213,5 +215,5 @@ def _csv_response(spec: ListExport, rows, mark: str, filename: str) -> Streaming
             yield "".join([writer.writerow(row) for row in block])
 
     response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Content-Disposition"] = content_disposition_header(True, filename)
     return response
