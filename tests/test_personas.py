@@ -124,6 +124,7 @@ def job_of_street_officer() -> int:
         path=str(source),
         file_sha256="0" * 64,
         error_report=str(report),
+        status="mapping",  # uploaded, its columns not yet confirmed: the mapping page is open
     )
     return job.pk
 

@@ -388,3 +388,45 @@ def test_a_notice_made_from_the_english_pages_is_still_a_chinese_document(client
     printed = client.get(reverse("coordination:notice_print", args=[notice.pk])).content.decode()
     assert '<p class="addressee">各成员单位，各区县、街道：</p>' in printed
     assert "逾期未办结（逾期 5 天）" in printed and "（草稿，未印发）" in printed
+
+
+def _text(response) -> str:
+    body = b"".join(response.streaming_content) if response.streaming else response.content
+    return body.decode("utf-8-sig")
+
+
+@pytest.mark.django_db
+def test_an_unknown_filter_value_is_named_and_never_widens_the_lists_or_their_exports(client):
+    """A status, kind or checkbox value no page offers was ignored: the task, inspection and
+    meeting lists, and their exports, held everything in scope."""
+    office = User.objects.get(username="district_officer")
+    task = new_task(office, [services.Assignee(unit=unit(STREET))])
+    login_as(client, "district_officer")
+    for url, wrong in (
+        ("coordination:task_list", {"status": "bogus"}),
+        ("coordination:task_list", {"kind": "x"}),
+        ("coordination:task_list", {"overdue": "yes"}),
+        ("coordination:inspection_list", {"status": "bogus"}),
+        ("coordination:inspection_list", {"kind": "x"}),
+        ("coordination:inspection_list", {"latest": "all"}),
+        ("coordination:meeting_list", {"kind": "x"}),
+    ):
+        page = client.get(reverse(url), wrong).content.decode()
+        assert "值无效" in page and task.number not in page, (url, wrong)
+        export = client.get(reverse(url.replace("_list", "_export")), {**wrong, "format": "csv"})
+        assert export.status_code == 400 and "值无效" in _text(export), (url, wrong)
+    page = client.get(reverse("coordination:task_list"), {"overdue": "yes"}).content.decode()
+    assert "筛选条件“有逾期”的值无效：yes" in page
+    for name in ("tasks", "inspections", "meetings"):
+        api = client.get(reverse(f"api:{name}-list"), {"kind": "x"})
+        assert api.status_code == 400 and "值无效" in api.json()["kind"][0], name
+    # A known value still narrows, on the page and in the export.
+    for status, listed in (("open", True), ("done", False)):
+        query = {"status": status, "kind": task.kind, "overdue": ""}
+        page = client.get(reverse("coordination:task_list"), query).content.decode()
+        assert "值无效" not in page and (task.number in page) is listed, status
+        export = _text(client.get(reverse("coordination:task_export"), {**query, "format": "csv"}))
+        assert (task.number in export) is listed, status
+    for query in ({"latest": "0"}, {"overdue": "1", "status": "rectifying"}):
+        page = client.get(reverse("coordination:inspection_list"), query).content.decode()
+        assert "值无效" not in page, query

@@ -259,3 +259,43 @@ def test_a_concluded_case_is_not_edited_until_reopened(client):
     client.post(url, edit | {"occurred_on": case.occurred_on.isoformat()})
     case.refresh_from_db()
     assert (case.kind, case.place, case.risk_level) == ("wages", "别处", "high")
+
+
+def _text(response) -> str:
+    body = b"".join(response.streaming_content) if response.streaming else response.content
+    return body.decode("utf-8-sig")
+
+
+@pytest.mark.django_db
+def test_an_unknown_filter_value_is_named_and_never_widens_the_lists_or_their_exports(client):
+    """A status, kind, ethnic review or risk no select offers (typed into the address bar,
+    an old link) was ignored: the list, and its export, held every case in scope."""
+    officer = community_officer(1)
+    rental = dispute(officer, COMMUNITIES[0])
+    family = dispute(officer, COMMUNITIES[0], kind="family")
+    login_as(client, "community_1")
+    for url, wrong in (
+        ("disputes:dispute_list", {"status": "bogus"}),
+        ("disputes:dispute_list", {"kind": "租赁"}),
+        ("disputes:dispute_list", {"ethnic": "yes"}),
+        ("disputes:dispute_list", {"risk": "extreme", "kind": "rental"}),
+        ("disputes:incident_list", {"status": "all"}),
+    ):
+        page = client.get(reverse(url), wrong).content.decode()
+        assert "值无效" in page and rental.number not in page, (url, wrong)
+        export = client.get(reverse(url.replace("_list", "_export")), {**wrong, "format": "csv"})
+        assert export.status_code == 400 and "值无效" in _text(export), (url, wrong)
+    page = client.get(reverse("disputes:dispute_list"), {"status": "bogus"}).content.decode()
+    assert "筛选条件“状态”的值无效：bogus" in page
+    api = client.get(reverse("api:disputes-list"), {"risk": "extreme"})
+    assert api.status_code == 400 and api.json() == {
+        "risk": ["筛选条件“风险等级”的值无效：extreme"]
+    }
+    # A known value still narrows, on the page, in the export and in the API.
+    query = {"status": "open", "kind": "rental", "ethnic": "", "risk": "low"}
+    page = client.get(reverse("disputes:dispute_list"), query).content.decode()
+    assert "值无效" not in page and rental.number in page and family.number not in page
+    export = _text(client.get(reverse("disputes:dispute_export"), {**query, "format": "csv"}))
+    assert rental.number in export and family.number not in export
+    api = client.get(reverse("api:disputes-list"), {"kind": "family"}).json()["results"]
+    assert [d["number"] for d in api] == [family.number]

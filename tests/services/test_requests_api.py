@@ -132,3 +132,35 @@ def test_my_inbox_holds_what_i_received_or_my_department_handles(client):
     login_as(client, "street_officer")
     page = client.get(reverse("services:request_list"), {"queue": "mine"}).content.decode()
     assert f"/services/requests/{mine}/" in page and f"/services/requests/{theirs}/" not in page
+
+
+def _text(response) -> str:
+    body = b"".join(response.streaming_content) if response.streaming else response.content
+    return body.decode("utf-8-sig")
+
+
+@pytest.mark.django_db
+def test_an_unknown_filter_value_is_named_and_never_widens_the_queue_or_its_export(client):
+    """A queue no tab offers was ignored: the page listed, and the export wrote, every
+    request in scope, finished ones too. (An unknown category lists nothing.)"""
+    login_as(client, "street_officer")
+    created = new_request(client).json()
+    employment = created["id"]
+    for wrong in ({"queue": "everything"}, {"queue": "所有"}):
+        page = client.get(reverse("services:request_list"), wrong).content.decode()
+        assert "值无效" in page and f"/services/requests/{employment}/" not in page, wrong
+        export = client.get(reverse("services:request_export"), {**wrong, "format": "csv"})
+        assert export.status_code == 400 and "值无效" in _text(export), wrong
+    page = client.get(reverse("services:request_list"), {"queue": "everything"}).content.decode()
+    assert "筛选条件“队列”的值无效：everything" in page
+    for wrong in ({"status": "bogus"}, {"overdue": "yes"}):
+        api = client.get(reverse("api:requests-list"), wrong)
+        assert api.status_code == 400 and "值无效" in api.json()[next(iter(wrong))][0], wrong
+    # A known value still narrows, on the page and in the export.
+    for category, listed in (("employment", True), ("medical", False)):
+        query = {"queue": "all", "category": category}
+        page = client.get(reverse("services:request_list"), query).content.decode()
+        assert "值无效" not in page, category
+        assert (f"/services/requests/{employment}/" in page) is listed, category
+        export = client.get(reverse("services:request_export"), {**query, "format": "csv"})
+        assert export.status_code == 200 and (created["number"] in _text(export)) is listed

@@ -3,7 +3,12 @@ the office, progress, submission and review of assignments."""
 
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema, extend_schema_field
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_field,
+    extend_schema_view,
+)
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
@@ -19,16 +24,22 @@ from tongxin.coordination.models import (
     Finding,
     FindingResult,
     Inspection,
+    InspectionStatus,
     JointMeeting,
     MeetingDecision,
     MeetingKind,
     SupervisionTask,
     TaskAssignment,
+    TaskKind,
+    TaskStatus,
+    WindowKind,
     WindowUnit,
 )
+from tongxin.core.filters import FLAGS
 from tongxin.geo.models import Unit, subtree_q
 
 from .fields import DateField
+from .filters import choice, refused_filters
 from .permissions import capability
 
 
@@ -128,13 +139,21 @@ class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     permission_classes = [capability(Cap.COORDINATION_READ)]
 
     def get_queryset(self):
-        return selectors.task_list_for(self.request.user, self.request.query_params).order_by(
-            "-created_at", "-pk"
-        )
+        with refused_filters():
+            tasks = selectors.task_list_for(self.request.user, self.request.query_params)
+        return tasks.order_by("-created_at", "-pk")
 
     def get_object(self):
         return selectors.task_or_404(self.request.user, self.kwargs["pk"])
 
+    @extend_schema(
+        parameters=[
+            choice("status", TaskStatus.values),
+            choice("kind", TaskKind.values),
+            choice("overdue", FLAGS),
+            OpenApiParameter("q", str, description="number or title"),
+        ]
+    )
     def list(self, request, *args, **kwargs):
         page = self.paginate_queryset(self.get_queryset())
         tasks = list(page if page is not None else self.get_queryset())
@@ -325,6 +344,16 @@ def _inspections():
     )
 
 
+@extend_schema_view(
+    list=extend_schema(
+        parameters=[
+            choice("status", InspectionStatus.values),
+            choice("kind", WindowKind.values),
+            choice("overdue", FLAGS),
+            choice("latest", FLAGS, "1 (the default): the current round of each case only"),
+        ]
+    )
+)
 class InspectionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Inspections of window units (the current round of each case unless `latest=0`).
     Filters: `status`, `kind`, `overdue=1`."""
@@ -333,11 +362,11 @@ class InspectionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
     permission_classes = [capability(Cap.COORDINATION_READ)]
 
     def get_queryset(self):
-        return (
-            selectors.inspection_list_for(self.request.user, self.request.query_params)
-            .prefetch_related("findings")
-            .select_related("window_unit__unit")
-        )
+        with refused_filters():
+            inspections = selectors.inspection_list_for(
+                self.request.user, self.request.query_params
+            )
+        return inspections.prefetch_related("findings").select_related("window_unit__unit")
 
     def get_object(self):
         return get_scoped_or_404(self.request.user, _inspections(), pk=self.kwargs["pk"])
@@ -452,6 +481,14 @@ def _meetings():
     )
 
 
+@extend_schema_view(
+    list=extend_schema(
+        parameters=[
+            choice("kind", MeetingKind.values),
+            OpenApiParameter("year", str, description="YYYY (ignored when malformed)"),
+        ]
+    )
+)
 class MeetingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Joint meetings in the caller's scope (a department: those it was invited to).
     Filters: `kind`, `year`."""
@@ -460,9 +497,9 @@ class MeetingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     permission_classes = [capability(Cap.COORDINATION_READ)]
 
     def get_queryset(self):
-        return selectors.meeting_list_for(
-            self.request.user, self.request.query_params
-        ).prefetch_related("attendances__department", "decisions__task")
+        with refused_filters():
+            meetings = selectors.meeting_list_for(self.request.user, self.request.query_params)
+        return meetings.prefetch_related("attendances__department", "decisions__task")
 
     def get_object(self):
         return get_scoped_or_404(self.request.user, _meetings(), pk=self.kwargs["pk"])

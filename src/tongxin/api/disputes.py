@@ -24,11 +24,13 @@ from tongxin.disputes.models import (
     RiskLevel,
     ScreeningReport,
     Source,
+    Status,
 )
 from tongxin.geo.models import Level, Unit
 from tongxin.registry.models import Person
 
 from .fields import DateField, DateTimeField
+from .filters import choice, refused_filters
 from .permissions import capability
 
 MONTH = OpenApiParameter("month", str, description="YYYY-MM")
@@ -253,19 +255,32 @@ def _disputes():
 
 class DisputeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Dispute cases in the caller's scope. Filters as on the list page: `status`, `kind`,
-    `month`, `unit`, `ethnic` (pending, confirmed, rejected, any), `risk`, `q`."""
+    `month`, `unit`, `ethnic` (pending, confirmed, rejected, any), `risk`, `q`; an unknown
+    value of a choice filter is a 400 naming it."""
 
     serializer_class = DisputeSerializer
     permission_classes = [capability(Cap.DISPUTE_READ)]
 
-    @extend_schema(parameters=[MONTH, UNIT])
+    @extend_schema(
+        parameters=[
+            MONTH,
+            UNIT,
+            choice("status", Status.values),
+            choice("kind", Kind.values),
+            choice("ethnic", [*selectors.ETHNIC_REVIEWED, "any"]),
+            choice("risk", RiskLevel.values),
+            OpenApiParameter("q", str, description="number or place"),
+        ]
+    )
     def list(self, request, *args, **kwargs):
         return super().list(request, *args, **kwargs)
 
     def get_queryset(self):
-        return selectors.dispute_list_for(
-            self.request.user, self.request.query_params
-        ).prefetch_related(Prefetch("parties", queryset=Party.objects.order_by("pk")), "sessions")
+        with refused_filters():
+            disputes = selectors.dispute_list_for(self.request.user, self.request.query_params)
+        return disputes.prefetch_related(
+            Prefetch("parties", queryset=Party.objects.order_by("pk")), "sessions"
+        )
 
     def get_object(self):
         return get_scoped_or_404(self.request.user, _disputes(), pk=self.kwargs["pk"])

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
@@ -12,12 +14,14 @@ from rest_framework.response import Response
 from tongxin.accounts.roles import Cap
 from tongxin.accounts.scoping import get_scoped_or_404, scoped, visible_departments
 from tongxin.audit.services import Action, audit_record
+from tongxin.core.filters import FLAGS, flag, known_value
 from tongxin.registry.models import Person
 from tongxin.services import services
-from tongxin.services.models import Category, Channel, GreenChannel, ServiceRequest
+from tongxin.services.models import Category, Channel, GreenChannel, ServiceRequest, Status
 from tongxin.services.selectors import request_list_for
 
 from .fields import DateTimeField
+from .filters import choice, refused_filters
 from .permissions import capability
 
 
@@ -100,22 +104,36 @@ class ActionInput(serializers.Serializer):
 def request_queue(user, params) -> QuerySet[ServiceRequest]:
     """The page's queue of all requests in scope (`services.selectors`: open ones first, green
     channel, then the nearest deadline; then finished ones, newest first), with the API's
-    own filters `status` and `overdue` beside `category` and `department`."""
-    requests = request_list_for(
-        user,
-        {
-            "queue": "all",
-            "category": params.get("category"),
-            "department": params.get("department"),
-        },
-    )
-    if params.get("status"):
-        requests = requests.filter(status=params["status"])
-    if params.get("overdue") in ("1", "true"):
+    own filters `status` and `overdue` beside `category` and `department`. An unknown value
+    of any of them is a 400 naming it."""
+    with refused_filters():
+        status_ = known_value(params, "status", Status.values, _("状态"))
+        overdue = flag(params, "overdue", _("已超期"))
+        requests = request_list_for(
+            user,
+            {
+                "queue": "all",
+                "category": params.get("category"),
+                "department": params.get("department"),
+            },
+        )
+    if status_:
+        requests = requests.filter(status=status_)
+    if overdue:
         requests = requests.filter(status__in=services.OPEN, due_at__lt=timezone.now())
     return requests
 
 
+@extend_schema_view(
+    list=extend_schema(
+        parameters=[
+            choice("status", Status.values),
+            choice("overdue", FLAGS),
+            OpenApiParameter("category", str, description="a category code"),
+            OpenApiParameter("department", str, description="a department code"),
+        ]
+    )
+)
 class RequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Queues put open requests first (green channel, then the nearest deadline)."""
 

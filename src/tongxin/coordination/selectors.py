@@ -11,9 +11,11 @@ from __future__ import annotations
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from tongxin.accounts.roles import Cap, Role
 from tongxin.accounts.scoping import scoped
+from tongxin.core.filters import flag, known_value
 from tongxin.core.validators import CALENDAR_YEARS
 
 from .models import (
@@ -23,29 +25,36 @@ from .models import (
     Inspection,
     InspectionStatus,
     JointMeeting,
+    MeetingKind,
     NoticeStatus,
     PartnerRegion,
     SupervisionTask,
     TaskAssignment,
+    TaskKind,
     TaskStatus,
+    WindowKind,
     WindowUnit,
 )
 
 
 def task_list_for(user, params=None) -> QuerySet[SupervisionTask]:
     """Tasks of the user's office (and below) and tasks assigned to the user's unit, the
-    units below it or its department. Filters: `status`, `kind`, `overdue`, `q`."""
+    units below it or its department. Filters: `status`, `kind`, `overdue`, `q`; an unknown
+    value of a choice filter is a ValidationError naming it (`core.filters`)."""
     params = params or {}
+    status = known_value(params, "status", TaskStatus.values, _("状态"))
+    kind = known_value(params, "kind", TaskKind.values, _("类别"))
+    overdue = flag(params, "overdue", _("有逾期"))
     own = scoped(user, SupervisionTask.objects.all()).values("pk")
     assigned = scoped(user, TaskAssignment.objects.all()).values("task_id")
     tasks = SupervisionTask.objects.filter(Q(pk__in=own) | Q(pk__in=assigned)).select_related(
         "unit"
     )
-    if params.get("status") in TaskStatus.values:
-        tasks = tasks.filter(status=params["status"])
-    if params.get("kind"):
-        tasks = tasks.filter(kind=params["kind"])
-    if params.get("overdue") in ("1", "true"):
+    if status:
+        tasks = tasks.filter(status=status)
+    if kind:
+        tasks = tasks.filter(kind=kind)
+    if overdue:
         late = TaskAssignment.objects.filter(
             task=OuterRef("pk"), status__in=ASSIGNMENT_OPEN, due_date__lt=timezone.localdate()
         )
@@ -119,18 +128,23 @@ def notice_or_404(user, pk: int) -> CirculationNotice:
 
 def inspection_list_for(user, params=None) -> QuerySet[Inspection]:
     """Inspections (each round) in scope. Filters: `status`, `kind` (window kind),
-    `overdue` (rectification deadline passed), `latest` (only the current round)."""
+    `overdue` (rectification deadline passed), `latest` (only the current round: the default,
+    `0` for every round); an unknown value is a ValidationError naming the filter."""
     params = params or {}
+    status = known_value(params, "status", InspectionStatus.values, _("状态"))
+    kind = known_value(params, "kind", WindowKind.values, _("窗口类别"))
+    overdue = flag(params, "overdue", _("整改逾期"))
+    latest = flag(params, "latest", _("轮次")) if params.get("latest") else True
     inspections = scoped(user, Inspection.objects.select_related("window_unit", "template"))
-    if params.get("status") in InspectionStatus.values:
-        inspections = inspections.filter(status=params["status"])
-    if params.get("kind"):
-        inspections = inspections.filter(window_unit__kind=params["kind"])
-    if params.get("overdue") in ("1", "true"):
+    if status:
+        inspections = inspections.filter(status=status)
+    if kind:
+        inspections = inspections.filter(window_unit__kind=kind)
+    if overdue:
         inspections = inspections.filter(
             status=InspectionStatus.RECTIFYING, rectification_due__lt=timezone.localdate()
         )
-    if params.get("latest", "1") in ("1", "true"):
+    if latest:
         inspections = inspections.exclude(status=InspectionStatus.REINSPECTED)
     return inspections
 
@@ -146,10 +160,13 @@ def year_param(value: str | None) -> int | None:
 
 
 def meeting_list_for(user, params=None) -> QuerySet[JointMeeting]:
+    """Meetings in scope. Filters: `kind` (an unknown one is a ValidationError naming it),
+    `year` (ignored when malformed)."""
     params = params or {}
+    kind = known_value(params, "kind", MeetingKind.values, _("类别"))
     meetings = scoped(user, JointMeeting.objects.select_related("unit"))
-    if params.get("kind"):
-        meetings = meetings.filter(kind=params["kind"])
+    if kind:
+        meetings = meetings.filter(kind=kind)
     if (year := year_param(params.get("year"))) is not None:
         meetings = meetings.filter(date__year=year)
     return meetings

@@ -13,7 +13,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.forms import modelformset_factory
-from django.http import Http404
+from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -57,6 +57,7 @@ from .models import (
     MeetingStatus,
     NoticeStatus,
     PartnerRegion,
+    SupervisionTask,
     TaskKind,
     TaskStatus,
     Topic,
@@ -100,7 +101,12 @@ def _ok(request, text: str) -> None:
 
 @capability_required(Cap.COORDINATION_READ)
 def task_list(request):
-    tasks = selectors.task_list_for(request.user, request.GET).order_by("-created_at", "-pk")
+    try:
+        tasks = selectors.task_list_for(request.user, request.GET)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        tasks = SupervisionTask.objects.none()
+    tasks = tasks.order_by("-created_at", "-pk")
     page = Paginator(tasks, 50).get_page(request.GET.get("page"))
     today = timezone.localdate()
     visible = selectors.assignments_for(request.user, list(page))
@@ -128,7 +134,10 @@ def task_export(request):
     """The filtered list as Excel or CSV: a row for each assignment the user may see."""
     from .exports import TASKS, task_rows
 
-    tasks = selectors.task_list_for(request.user, request.GET)
+    try:
+        tasks = selectors.task_list_for(request.user, request.GET)
+    except ValidationError as exc:
+        return HttpResponseBadRequest(" ".join(exc.messages))
     return export_response(
         request,
         TASKS,
@@ -465,7 +474,11 @@ def criteria(request):
 
 @capability_required(Cap.COORDINATION_READ)
 def inspection_list(request):
-    inspections = selectors.inspection_list_for(request.user, request.GET)
+    try:
+        inspections = selectors.inspection_list_for(request.user, request.GET)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        inspections = Inspection.objects.none()
     page = Paginator(inspections, 50).get_page(request.GET.get("page"))
     return render(
         request,
@@ -487,11 +500,11 @@ def inspection_export(request):
     """The inspections on the page (its filters), every round, as Excel or CSV."""
     from .exports import INSPECTIONS, inspection_rows
 
-    return export_response(
-        request,
-        INSPECTIONS,
-        inspection_rows(selectors.inspection_list_for(request.user, request.GET)),
-    )
+    try:
+        inspections = selectors.inspection_list_for(request.user, request.GET)
+    except ValidationError as exc:
+        return HttpResponseBadRequest(" ".join(exc.messages))
+    return export_response(request, INSPECTIONS, inspection_rows(inspections))
 
 
 def _results_from_post(post, items) -> dict[int, tuple[str, str]]:
@@ -674,7 +687,11 @@ def checklists(request):
 @capability_required(Cap.COORDINATION_READ)
 def meeting_list(request):
     user = request.user
-    meetings = selectors.meeting_list_for(user, request.GET)
+    try:
+        meetings = selectors.meeting_list_for(user, request.GET)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        meetings = JointMeeting.objects.none()
     page = Paginator(meetings, 50).get_page(request.GET.get("page"))
     today = timezone.localdate()
     warnings = []
@@ -720,7 +737,10 @@ def meeting_export(request):
     """The meetings on the page (its filters), every one, as Excel or CSV."""
     from .exports import MEETINGS, meeting_rows
 
-    meetings = selectors.meeting_list_for(request.user, request.GET)
+    try:
+        meetings = selectors.meeting_list_for(request.user, request.GET)
+    except ValidationError as exc:
+        return HttpResponseBadRequest(" ".join(exc.messages))
     return export_response(request, MEETINGS, meeting_rows(meetings))
 
 

@@ -8,9 +8,11 @@ from datetime import date, datetime, time, timedelta
 
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from tongxin.accounts.roles import Cap
 from tongxin.accounts.scoping import scoped, visible_units
+from tongxin.core.filters import known_value
 from tongxin.core.stats import child_path_length
 from tongxin.core.validators import CALENDAR_YEARS
 from tongxin.geo.models import Level, Unit, subtree_q
@@ -22,12 +24,16 @@ from .models import (
     Incident,
     IncidentStatus,
     Kind,
+    RiskLevel,
     ScreeningReport,
     ScreeningRule,
     Status,
     month_start,
 )
 from .services import next_month, report_deadline, units_in_scope
+
+# The ethnic-factor reviews a dispute list may be narrowed to (`any`: each of them).
+ETHNIC_REVIEWED = [EthnicReview.PENDING, EthnicReview.CONFIRMED, EthnicReview.REJECTED]
 
 
 def parse_month(value: str | None) -> date | None:
@@ -124,25 +130,29 @@ def dispute_counts_by(
 def dispute_list_for(user, params) -> QuerySet[Dispute]:
     """The disputes a user may see, narrowed by the list's filters (never widened): `status`,
     `kind`, `month` (YYYY-MM of discovery), `unit` (a unit code: that unit and below),
-    `ethnic` (`pending`, `confirmed`, `rejected`, `any`), `risk`, `q` (number or place)."""
+    `ethnic` (`pending`, `confirmed`, `rejected`, `any`), `risk`, `q` (number or place). A
+    choice filter's unknown value is a ValidationError naming it (`core.filters`)."""
+    status = known_value(params, "status", Status.values, _("状态"))
+    kind = known_value(params, "kind", Kind.values, _("类别"))
+    ethnic = known_value(params, "ethnic", [*ETHNIC_REVIEWED, "any"], _("民族因素"))
+    risk = known_value(params, "risk", RiskLevel.values, _("风险等级"))
     disputes = scoped(user, Dispute.objects.select_related("unit", "grid"))
-    if params.get("status") in Status.values:
-        disputes = disputes.filter(status=params["status"])
-    if params.get("kind") in Kind.values:
-        disputes = disputes.filter(kind=params["kind"])
+    if status:
+        disputes = disputes.filter(status=status)
+    if kind:
+        disputes = disputes.filter(kind=kind)
     month = parse_month(params.get("month"))
     if month:
         disputes = disputes.filter(found_on__gte=month, found_on__lt=next_month(month))
     if params.get("unit"):
         unit = Unit.objects.filter(code=params["unit"]).first()
         disputes = disputes.filter(subtree_q(unit.path, "unit_path")) if unit else disputes.none()
-    ethnic = params.get("ethnic")
     if ethnic == "any":
         disputes = disputes.exclude(ethnic_review=EthnicReview.NONE)
-    elif ethnic in (EthnicReview.PENDING, EthnicReview.CONFIRMED, EthnicReview.REJECTED):
+    elif ethnic:
         disputes = disputes.filter(ethnic_review=ethnic)
-    if params.get("risk"):
-        disputes = disputes.filter(risk_level=params["risk"])
+    if risk:
+        disputes = disputes.filter(risk_level=risk)
     q = (params.get("q") or "").strip()
     if q:
         disputes = disputes.filter(Q(number__icontains=q) | Q(place__icontains=q))
@@ -150,10 +160,12 @@ def dispute_list_for(user, params) -> QuerySet[Dispute]:
 
 
 def incident_list_for(user, params) -> QuerySet[Incident]:
-    """The incidents a user may see, newest first; `status` narrows."""
+    """The incidents a user may see, newest first; `status` narrows (an unknown one is a
+    ValidationError, as on the dispute list)."""
+    status = known_value(params, "status", IncidentStatus.values, _("状态"))
     incidents = scoped(user, Incident.objects.select_related("unit", "dispute"))
-    if params.get("status") in IncidentStatus.values:
-        incidents = incidents.filter(status=params["status"])
+    if status:
+        incidents = incidents.filter(status=status)
     return incidents
 
 

@@ -7,8 +7,9 @@ from datetime import datetime, time, timedelta
 from typing import Any
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -215,7 +216,11 @@ def screening_rule(request):
 
 @capability_required(Cap.DISPUTE_READ)
 def dispute_list(request):
-    disputes = selectors.dispute_list_for(request.user, request.GET)
+    try:
+        disputes = selectors.dispute_list_for(request.user, request.GET)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        disputes = Dispute.objects.none()
     page = Paginator(disputes, 50).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
@@ -242,11 +247,11 @@ def dispute_export(request):
     """The filtered list, every row of it, as Excel or CSV."""
     from .exports import DISPUTES, dispute_rows
 
-    return export_response(
-        request,
-        DISPUTES,
-        dispute_rows(selectors.dispute_list_for(request.user, request.GET)),
-    )
+    try:
+        disputes = selectors.dispute_list_for(request.user, request.GET)
+    except ValidationError as exc:
+        return HttpResponseBadRequest(" ".join(exc.messages))
+    return export_response(request, DISPUTES, dispute_rows(disputes))
 
 
 def _party(request, form: PartyFields, *, required: bool) -> services.PartyInput | None:
@@ -492,7 +497,11 @@ def dispute_document(request, pk: int, document: int):
 
 @capability_required(Cap.DISPUTE_READ)
 def incident_list(request):
-    incidents = selectors.incident_list_for(request.user, request.GET)
+    try:
+        incidents = selectors.incident_list_for(request.user, request.GET)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        incidents = Incident.objects.none()
     page = Paginator(incidents, 50).get_page(request.GET.get("page"))
     return render(
         request,
@@ -511,11 +520,11 @@ def incident_export(request):
     """The incidents on the page, every row of them, as Excel or CSV."""
     from .exports import INCIDENTS, incident_rows
 
-    return export_response(
-        request,
-        INCIDENTS,
-        incident_rows(selectors.incident_list_for(request.user, request.GET)),
-    )
+    try:
+        incidents = selectors.incident_list_for(request.user, request.GET)
+    except ValidationError as exc:
+        return HttpResponseBadRequest(" ".join(exc.messages))
+    return export_response(request, INCIDENTS, incident_rows(incidents))
 
 
 @capability_required(Cap.DISPUTE_WRITE)

@@ -215,5 +215,5 @@ def _csv_response(spec: ListExport, rows, mark: str, filename: str) -> Streaming
             yield "".join([writer.writerow(row) for row in block])
 
     response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = content_disposition_header(True, filename)
+    response["Content-Disposition"] = content_disposition_header(True, filename) or ""
     return response

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from tongxin.accounts.scoping import scoped
 from tongxin.core import crypto
 from tongxin.core.bulk import id_set
+from tongxin.core.filters import known_value as _known
 from tongxin.core.validators import normalise_citizen_id
 
 from .codes import FACT_READER_ROLES, FACT_READERS_BY_DEPARTMENT, HousingKind, Relationship
@@ -247,16 +248,6 @@ def housing_list_for(user, params) -> models.QuerySet[Housing]:
     elif params.get("rental") == "expired":
         housing = housing.filter(rental_end__lt=today)
     return housing.order_by("-pk")
-
-
-def _known(params, name: str, values, label) -> None:
-    """A list filter's value, if given, is one its page offers: an unknown one is refused,
-    never ignored (ignoring it lists, and exports, more than was asked for)."""
-    value = params.get(name) or ""
-    if value and value not in values:
-        raise ValidationError(
-            _("筛选条件“%(label)s”的值无效：%(value)s") % {"label": label, "value": value[:40]}
-        )
 
 
 def with_residents(housing: models.QuerySet[Housing]) -> models.QuerySet[Housing]:

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from tongxin.accounts.scoping import scoped
+from tongxin.core.filters import known_value
 from tongxin.geo.models import Unit, subtree_q
 
 from .models import ServiceRequest
@@ -26,8 +27,10 @@ QUEUES = {
 def request_list_for(user, params) -> QuerySet[ServiceRequest]:
     """The requests a user may see in a queue (`queue`: mine, open — the default —, due_soon,
     overdue, all), narrowed (never widened) by the dashboards' links: `category`,
-    `department` (codes) and `unit` (that unit and below)."""
-    queue = params.get("queue") or "open"
+    `department` (codes: an unknown one lists nothing) and `unit` (that unit and below). An
+    unknown queue is a ValidationError naming it (`core.filters`), never the whole scope."""
+    queue = known_value(params, "queue", QUEUES, _("队列")) or "open"
+    category, department = params.get("category"), params.get("department")
     requests = scoped(user, ServiceRequest.objects.select_related("category", "department"))
     now = timezone.now()
     if queue in ("mine", "open", "due_soon", "overdue"):
@@ -42,10 +45,7 @@ def request_list_for(user, params) -> QuerySet[ServiceRequest]:
         requests = requests.filter(due_at__gte=now, due_at__lt=now + timedelta(days=2))
     if queue == "overdue":
         requests = requests.filter(due_at__lt=now)
-    narrowed = {
-        "category__code": params.get("category"),
-        "department__code": params.get("department"),
-    }
+    narrowed = {"category__code": category, "department__code": department}
     requests = requests.filter(**{k: v for k, v in narrowed.items() if v})
     if params.get("unit"):
         unit = Unit.objects.filter(code=params["unit"]).first()

@@ -7,6 +7,8 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -30,8 +32,11 @@ LIST_LIMIT = 500  # the page shows the first; the export has them all
 @capability_required(Cap.REQUEST_READ)
 def request_list(request):
     queue = request.GET.get("queue") or "open"
-    requests = selectors.request_list_for(request.user, request.GET)
-    rows = list(requests[: LIST_LIMIT + 1])
+    try:
+        rows = list(selectors.request_list_for(request.user, request.GET)[: LIST_LIMIT + 1])
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        rows = []
     return render(
         request,
         "services/request_list.html",
@@ -53,7 +58,10 @@ def request_export(request):
     role allows and a purpose is given."""
     from .exports import REQUESTS, request_rows
 
-    requests = selectors.request_list_for(request.user, request.GET)
+    try:
+        requests = selectors.request_list_for(request.user, request.GET)
+    except ValidationError as exc:
+        return HttpResponseBadRequest(" ".join(exc.messages))
     return export_maskable(request, REQUESTS, lambda full: request_rows(requests, full=full))
 
 
