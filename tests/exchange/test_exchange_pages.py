@@ -188,6 +188,7 @@ def test_an_upload_left_at_its_columns_says_so_and_leads_back_to_them(client, tm
     job = ImportJob.objects.get(filename="left.csv")
     listing = client.get(reverse("exchange:import_list")).content.decode()
     assert "待核对列" in listing
+    assert "只读取第一个工作表" in listing  # said before a workbook's other sheets are missed
     page = client.get(reverse("exchange:import_progress", args=[job.pk])).content.decode()
     assert reverse("exchange:import_mapping", args=[job.pk]) in page
     assert "every 1s" not in page and "排队中" not in page

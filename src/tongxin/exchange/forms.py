@@ -9,7 +9,10 @@ MAX_UPLOAD = 512 * 1024 * 1024
 
 
 class UploadForm(forms.Form):
-    file = forms.FileField(label=_("文件（CSV 或 Excel .xlsx）"))
+    file = forms.FileField(
+        label=_("文件（CSV 或 Excel .xlsx）"),
+        help_text=_("Excel 文件只读取第一个工作表，请把数据放在第一个工作表中。"),
+    )
     source = forms.CharField(
         label=_("数据来源"),
         max_length=100,
