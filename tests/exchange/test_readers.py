@@ -276,3 +276,39 @@ def test_a_title_above_the_headings_is_passed_over_and_row_numbers_stay_the_shee
     # A file of one column keeps its first row as its heading.
     (tmp_path / "names.csv").write_text("姓名\n马明\n", encoding="utf-8")
     assert open_table(tmp_path / "names.csv").headers == ["姓名"]
+
+
+def test_formula_cells_are_found_whatever_the_writer_put_first(tmp_path):
+    """Excel writes a cell's reference first; other writers put its type or style first,
+    and a shared formula is written once, its other cells pointing to it."""
+    from openpyxl import Workbook
+
+    from tongxin.exchange.readers import Formula, formula_cells
+
+    book = Workbook()
+    book.active.append(["姓名", "人数", "合计"])
+    book.active.append(["马明", 1, 2])
+    book.active.append(["马丽", 2, 3])
+    made = tmp_path / "made.xlsx"
+    book.save(made)
+    sheet = (
+        '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        '<sheetData><row r="1"><c t="inlineStr" r="A1"><is><t>姓名</t></is></c>'
+        '<c r="B1" t="inlineStr"><is><t>人数</t></is></c></row>'
+        '<row r="2"><c t="str" s="0" r="A2"><f>CONCAT("马","明")</f><v>马明</v></c>'
+        '<c r="B2"><f t="shared" ref="B2:B3" si="0">1+1</f><v>2</v></c></row>'
+        '<row r="3"><c r="A3" t="inlineStr"><is><t>马丽</t></is></c>'
+        '<c r="B3"><f t="shared" si="0"/><v>2</v></c></row></sheetData>'
+        '<autoFilter ref="A1:B3"><filterColumn colId="0"/></autoFilter></worksheet>'
+    )
+    path = tmp_path / "formulas.xlsx"
+    with zipfile.ZipFile(made) as source, zipfile.ZipFile(path, "w") as target:
+        for item in source.infolist():
+            data = source.read(item)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data = sheet.encode()
+            target.writestr(item, data)
+    assert formula_cells(path) == {2: {1: '=CONCAT("马","明")', 2: "=1+1"}, 3: {2: "=1+1"}}
+    rows = list(open_table(path).rows)
+    assert rows[0][1][0] == '=CONCAT("马","明")' and isinstance(rows[0][1][0], Formula)
+    assert rows[1][1] == ["马丽", Formula("=1+1")]

@@ -269,8 +269,10 @@ def _xlsx_value(value):
 
 
 _FORMULA_TAG = re.compile(rb"<f[ >/]")
-# A cell element (not self-closing) with what it holds; only read where a formula is.
-_CELL = re.compile(rb'<c r="([A-Z]{1,3})([0-9]+)"[^>]*(?<!/)>(.*?)</c>', re.S)
+# A cell element (not self-closing) with what it holds; only read where a formula is. Its
+# reference may come after other attributes (writers differ).
+_CELL = re.compile(rb"<c\b([^>]*)(?<!/)>(.*?)</c>", re.S)
+_REFERENCE = re.compile(rb'\br="([A-Z]{1,3})([0-9]+)"')
 _FORMULA = re.compile(rb"<f([^>]*?)(?:/>|>(.*?)</f>)", re.S)
 _SHARED_INDEX = re.compile(rb'si="([0-9]+)"')
 
@@ -306,8 +308,9 @@ def formula_cells(path: Path) -> dict[int, dict[int, str]]:
 
     def scan(body: bytes) -> None:
         for cell in _CELL.finditer(body):
-            formula = _FORMULA.search(cell.group(3))
-            if formula is None:
+            formula = _FORMULA.search(cell.group(2))
+            reference = _REFERENCE.search(cell.group(1))
+            if formula is None or reference is None:
                 continue
             attributes, text = formula.group(1), formula.group(2) or b""
             index = _SHARED_INDEX.search(attributes)
@@ -316,7 +319,8 @@ def formula_cells(path: Path) -> dict[int, dict[int, str]]:
                 shared[index.group(1)] = written
             elif index and not text:
                 written = shared.get(index.group(1), "=…")
-            found.setdefault(int(cell.group(2)), {})[_column_number(cell.group(1))] = written
+            row, column = int(reference.group(2)), _column_number(reference.group(1))
+            found.setdefault(row, {})[column] = written
 
     try:
         with zipfile.ZipFile(path) as archive, archive.open(_first_sheet_part(archive)) as xml:
