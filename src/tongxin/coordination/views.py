@@ -13,7 +13,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.forms import modelformset_factory
-from django.http import Http404, HttpResponseBadRequest
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -22,6 +22,7 @@ from tongxin.accounts.decorators import capability_required
 from tongxin.accounts.models import Department, User
 from tongxin.accounts.roles import Cap, Role
 from tongxin.accounts.scoping import get_scoped_or_404, scoped
+from tongxin.core.filters import filtered, refuses_bad_filters
 from tongxin.disputes.selectors import calendar_root
 from tongxin.exchange.lists import export_context, export_response
 from tongxin.geo.models import Level, Unit, subtree_q
@@ -101,11 +102,7 @@ def _ok(request, text: str) -> None:
 
 @capability_required(Cap.COORDINATION_READ)
 def task_list(request):
-    try:
-        tasks = selectors.task_list_for(request.user, request.GET)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-        tasks = SupervisionTask.objects.none()
+    tasks = filtered(request, selectors.task_list_for, empty=SupervisionTask.objects.none())
     tasks = tasks.order_by("-created_at", "-pk")
     page = Paginator(tasks, 50).get_page(request.GET.get("page"))
     today = timezone.localdate()
@@ -130,14 +127,12 @@ def task_list(request):
 
 
 @capability_required(Cap.COORDINATION_READ, Cap.LIST_EXPORT)
+@refuses_bad_filters
 def task_export(request):
     """The filtered list as Excel or CSV: a row for each assignment the user may see."""
     from .exports import TASKS, task_rows
 
-    try:
-        tasks = selectors.task_list_for(request.user, request.GET)
-    except ValidationError as exc:
-        return HttpResponseBadRequest(" ".join(exc.messages))
+    tasks = selectors.task_list_for(request.user, request.GET)
     return export_response(
         request,
         TASKS,
@@ -474,11 +469,7 @@ def criteria(request):
 
 @capability_required(Cap.COORDINATION_READ)
 def inspection_list(request):
-    try:
-        inspections = selectors.inspection_list_for(request.user, request.GET)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-        inspections = Inspection.objects.none()
+    inspections = filtered(request, selectors.inspection_list_for, empty=Inspection.objects.none())
     page = Paginator(inspections, 50).get_page(request.GET.get("page"))
     return render(
         request,
@@ -496,14 +487,12 @@ def inspection_list(request):
 
 
 @capability_required(Cap.COORDINATION_READ, Cap.LIST_EXPORT)
+@refuses_bad_filters
 def inspection_export(request):
     """The inspections on the page (its filters), every round, as Excel or CSV."""
     from .exports import INSPECTIONS, inspection_rows
 
-    try:
-        inspections = selectors.inspection_list_for(request.user, request.GET)
-    except ValidationError as exc:
-        return HttpResponseBadRequest(" ".join(exc.messages))
+    inspections = selectors.inspection_list_for(request.user, request.GET)
     return export_response(request, INSPECTIONS, inspection_rows(inspections))
 
 
@@ -687,11 +676,7 @@ def checklists(request):
 @capability_required(Cap.COORDINATION_READ)
 def meeting_list(request):
     user = request.user
-    try:
-        meetings = selectors.meeting_list_for(user, request.GET)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-        meetings = JointMeeting.objects.none()
+    meetings = filtered(request, selectors.meeting_list_for, empty=JointMeeting.objects.none())
     page = Paginator(meetings, 50).get_page(request.GET.get("page"))
     today = timezone.localdate()
     warnings = []
@@ -733,14 +718,12 @@ def meeting_list(request):
 
 
 @capability_required(Cap.COORDINATION_READ, Cap.LIST_EXPORT)
+@refuses_bad_filters
 def meeting_export(request):
     """The meetings on the page (its filters), every one, as Excel or CSV."""
     from .exports import MEETINGS, meeting_rows
 
-    try:
-        meetings = selectors.meeting_list_for(request.user, request.GET)
-    except ValidationError as exc:
-        return HttpResponseBadRequest(" ".join(exc.messages))
+    meetings = selectors.meeting_list_for(request.user, request.GET)
     return export_response(request, MEETINGS, meeting_rows(meetings))
 
 

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Container
+from functools import wraps
 
+from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.http import HttpResponseBadRequest
 from django.utils.translation import gettext as _
 
 # A checkbox's values: ticked (the page sends "1", API clients "true") or, said outright,
@@ -32,3 +35,27 @@ def known_value(params, name: str, values: Container[str], label) -> str:
 def flag(params, name: str, label) -> bool:
     """A checkbox filter: ticked ("1", "true"), not ("0", "false", blank), or refused."""
     return known_value(params, name, FLAGS, label) in FLAG_ON
+
+
+def filtered(request, select, *, empty):
+    """A list page's rows through its selector (`select(user, params)`); when the selector
+    refuses a filter, `empty` and the reason shown above the list."""
+    try:
+        return select(request.user, request.GET)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return empty
+
+
+def refuses_bad_filters(view):
+    """An export view: a filter its selector refuses is a 400 with the reason, never the
+    file of a wider list."""
+
+    @wraps(view)
+    def export(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except ValidationError as exc:
+            return HttpResponseBadRequest(" ".join(exc.messages))
+
+    return export

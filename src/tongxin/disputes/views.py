@@ -7,9 +7,8 @@ from datetime import datetime, time, timedelta
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpResponseBadRequest
+from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -18,6 +17,7 @@ from tongxin.accounts.decorators import capability_required
 from tongxin.accounts.roles import Cap
 from tongxin.accounts.scoping import get_scoped_or_404, scoped
 from tongxin.audit.services import Action, audit_record
+from tongxin.core.filters import filtered, refuses_bad_filters
 from tongxin.exchange.lists import export_context, export_response
 from tongxin.geo.models import Level, subtree_q
 from tongxin.registry.models import Person
@@ -216,11 +216,7 @@ def screening_rule(request):
 
 @capability_required(Cap.DISPUTE_READ)
 def dispute_list(request):
-    try:
-        disputes = selectors.dispute_list_for(request.user, request.GET)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-        disputes = Dispute.objects.none()
+    disputes = filtered(request, selectors.dispute_list_for, empty=Dispute.objects.none())
     page = Paginator(disputes, 50).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
@@ -243,14 +239,12 @@ def dispute_list(request):
 
 
 @capability_required(Cap.DISPUTE_READ, Cap.LIST_EXPORT)
+@refuses_bad_filters
 def dispute_export(request):
     """The filtered list, every row of it, as Excel or CSV."""
     from .exports import DISPUTES, dispute_rows
 
-    try:
-        disputes = selectors.dispute_list_for(request.user, request.GET)
-    except ValidationError as exc:
-        return HttpResponseBadRequest(" ".join(exc.messages))
+    disputes = selectors.dispute_list_for(request.user, request.GET)
     return export_response(request, DISPUTES, dispute_rows(disputes))
 
 
@@ -497,11 +491,7 @@ def dispute_document(request, pk: int, document: int):
 
 @capability_required(Cap.DISPUTE_READ)
 def incident_list(request):
-    try:
-        incidents = selectors.incident_list_for(request.user, request.GET)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-        incidents = Incident.objects.none()
+    incidents = filtered(request, selectors.incident_list_for, empty=Incident.objects.none())
     page = Paginator(incidents, 50).get_page(request.GET.get("page"))
     return render(
         request,
@@ -516,14 +506,12 @@ def incident_list(request):
 
 
 @capability_required(Cap.DISPUTE_READ, Cap.LIST_EXPORT)
+@refuses_bad_filters
 def incident_export(request):
     """The incidents on the page, every row of them, as Excel or CSV."""
     from .exports import INCIDENTS, incident_rows
 
-    try:
-        incidents = selectors.incident_list_for(request.user, request.GET)
-    except ValidationError as exc:
-        return HttpResponseBadRequest(" ".join(exc.messages))
+    incidents = selectors.incident_list_for(request.user, request.GET)
     return export_response(request, INCIDENTS, incident_rows(incidents))
 
 

@@ -69,6 +69,8 @@ from .readers import Formula, ReadError, Table, cell_text, open_table
 from .xlsx_writer import BOLD, Properties, write_xlsx
 
 BATCH_SIZE = int(os.environ.get("TONGXIN_IMPORT_BATCH", "5000"))
+# A template field → the key its value is cleaned and reported under.
+CELL_KEYS = {field: key for field, (key, _read) in {**PERSON_CELLS, **STAY_CELLS}.items()}
 REPORT_CELLS_CHUNK = 5000  # rows' cells kept in memory at once for the report
 # Files at least this large are prepared in a second process (it costs a fork and pays
 # from a few thousand rows on).
@@ -301,7 +303,7 @@ class Importer:
         if errors or problems:
             # A formula's field is named by its problem; its value's own error would repeat it.
             formulas = {
-                {**PERSON_CELLS, **STAY_CELLS}.get(field, (field,))[0]
+                CELL_KEYS.get(field, field)
                 for field, value in raw.items()
                 if type(value) is Formula
             }
@@ -721,9 +723,8 @@ class Importer:
         try:
             with BackgroundCheckpoints() as self.checkpoints:
                 status, message = self._rows_loop(table, columns, present, resume_after, report)
-        except Superseded:
-            raise  # the run that took over builds the indexes, as it loads
         finally:
+            # Superseded: the run that took over builds them, as it loads.
             if first_load and not self.superseded:
                 restore_indexes()
         if first_load:

@@ -15,6 +15,7 @@ from tongxin.accounts.scoping import get_scoped_or_404, scoped, visible_units
 from tongxin.audit.models import AuditEvent
 from tongxin.audit.services import Action, audit_record
 from tongxin.core.codes import ETHNICITY_NAMES
+from tongxin.core.filters import refuses_bad_filters
 from tongxin.geo.divisions import county_level_name, province_names
 from tongxin.geo.models import Level, Unit
 
@@ -415,15 +416,13 @@ def housing_list(request):
 
 
 @capability_required(Cap.PERSON_EXPORT)
+@refuses_bad_filters
 def housing_export(request):
     """The housing on the page (its filters), every home, as Excel or CSV."""
     from tongxin.exchange.exports import HOUSING, housing_rows
     from tongxin.exchange.lists import export_maskable
 
-    try:
-        housing = housing_list_for(request.user, request.GET)
-    except ValidationError as exc:
-        return HttpResponseBadRequest(" ".join(exc.messages))
+    housing = housing_list_for(request.user, request.GET)
     return export_maskable(request, HOUSING, lambda full: housing_rows(housing, full=full))
 
 
@@ -454,15 +453,13 @@ def household_list(request):
 
 
 @capability_required(Cap.PERSON_EXPORT)
+@refuses_bad_filters
 def household_export(request):
     """The households on the page (its filters), every one, as Excel or CSV."""
     from tongxin.exchange.exports import HOUSEHOLDS, household_rows
     from tongxin.exchange.lists import export_response
 
-    try:
-        households = household_list_for(request.user, request.GET)
-    except ValidationError as exc:
-        return HttpResponseBadRequest(" ".join(exc.messages))
+    households = household_list_for(request.user, request.GET)
     return export_response(request, HOUSEHOLDS, household_rows(request.user, households))
 
 

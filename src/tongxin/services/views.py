@@ -7,8 +7,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
-from django.http import HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -18,6 +16,7 @@ from tongxin.accounts.decorators import capability_required
 from tongxin.accounts.roles import Cap
 from tongxin.accounts.scoping import get_scoped_or_404, scoped, visible_departments
 from tongxin.audit.services import Action, audit_record
+from tongxin.core.filters import filtered, refuses_bad_filters
 from tongxin.exchange.lists import export_context, export_maskable
 from tongxin.registry.models import Person, mask_phone
 from tongxin.registry.services import find_by_document
@@ -32,11 +31,8 @@ LIST_LIMIT = 500  # the page shows the first; the export has them all
 @capability_required(Cap.REQUEST_READ)
 def request_list(request):
     queue = request.GET.get("queue") or "open"
-    try:
-        rows = list(selectors.request_list_for(request.user, request.GET)[: LIST_LIMIT + 1])
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-        rows = []
+    requests = filtered(request, selectors.request_list_for, empty=ServiceRequest.objects.none())
+    rows = list(requests[: LIST_LIMIT + 1])
     return render(
         request,
         "services/request_list.html",
@@ -53,15 +49,13 @@ def request_list(request):
 
 
 @capability_required(Cap.REQUEST_READ, Cap.LIST_EXPORT)
+@refuses_bad_filters
 def request_export(request):
     """The queue on screen, every row of it, as Excel or CSV; phones masked unless the
     role allows and a purpose is given."""
     from .exports import REQUESTS, request_rows
 
-    try:
-        requests = selectors.request_list_for(request.user, request.GET)
-    except ValidationError as exc:
-        return HttpResponseBadRequest(" ".join(exc.messages))
+    requests = selectors.request_list_for(request.user, request.GET)
     return export_maskable(request, REQUESTS, lambda full: request_rows(requests, full=full))
 
 
