@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import html
 import itertools
 import re
 import unicodedata
@@ -314,7 +315,7 @@ def formula_cells(path: Path) -> dict[int, dict[int, str]]:
                 continue
             attributes, text = formula.group(1), formula.group(2) or b""
             index = _SHARED_INDEX.search(attributes)
-            written = "=" + _unescape(text.decode("utf-8", "replace"))
+            written = "=" + html.unescape(text.decode("utf-8", "replace"))
             if index and text:
                 shared[index.group(1)] = written
             elif index and not text:
@@ -346,16 +347,6 @@ def formula_cells(path: Path) -> dict[int, dict[int, str]]:
     ):
         return {}  # calamine reads the sheet, or says why it cannot
     return found
-
-
-def _unescape(text: str) -> str:
-    return (
-        text.replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&quot;", '"')
-        .replace("&apos;", "'")
-        .replace("&amp;", "&")
-    )
 
 
 def _xlsx_rows(path: Path) -> Iterator[tuple[int, list]]:

@@ -31,6 +31,7 @@ EXCEL_MAX_ROWS = 1_048_576
 EXCEL_MAX_COLUMNS = 16_384  # cells beyond are left off: Excel refuses a wider sheet
 EXCEL_MAX_CELL = 32_767  # UTF-16 code units; Excel calls a longer cell a corrupt file
 FLUSH_ROWS = 2000
+_EXACT = 2**53  # integers Excel holds exactly lie strictly within ±_EXACT
 PLAIN, BOLD, NOTE = 0, 1, 2  # the cell styles of styles.xml below
 
 # XML 1.0 cannot carry these at all (openpyxl raises on them); they are dropped.
@@ -94,7 +95,7 @@ def _number(value: object) -> str | None:
     if isinstance(value, bool):
         return None
     if isinstance(value, int):
-        return str(int(value)) if abs(value) < 2**53 else None  # longer: kept as text
+        return str(int(value)) if abs(value) < _EXACT else None  # longer: kept as text
     if isinstance(value, float) and math.isfinite(value):
         return repr(float(value))
     return None
@@ -126,7 +127,6 @@ def _slots(numeric: Sequence[bool]) -> list[str]:
 
 
 _MIXED = "mixed"  # a key of a sheet's shapes: the list has rows with numbers
-_EXACT = 2**53  # integers Excel holds exactly lie strictly within ±_EXACT
 
 
 def _shape(kinds: tuple[type, ...]) -> tuple[list[str], list[int]]:
