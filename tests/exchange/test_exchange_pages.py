@@ -8,11 +8,14 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from tongxin.audit.models import AuditEvent
+from tongxin.exchange.columns import STANDARD_MAPPING
 from tongxin.exchange.models import ImportJob, ImportMapping
 from tongxin.registry.models import Person
 
 from ..conftest import login_as
 from .files import HEADERS, person_row, write_csv
+
+STANDARD_FIELDS = [STANDARD_MAPPING[h] for h in HEADERS]
 
 
 def _upload(client, path, source="标准模板", dry_run=False):
@@ -188,7 +191,7 @@ def test_an_upload_left_at_its_columns_says_so_and_leads_back_to_them(client, tm
     job = ImportJob.objects.get(filename="left.csv")
     listing = client.get(reverse("exchange:import_list")).content.decode()
     assert "待核对列" in listing
-    assert "只读取第一个工作表" in listing  # said before a workbook's other sheets are missed
+    assert "下一步可改选" in listing  # says which of a workbook's sheets is read
     page = client.get(reverse("exchange:import_progress", args=[job.pk])).content.decode()
     assert reverse("exchange:import_mapping", args=[job.pk]) in page
     assert "every 1s" not in page and "排队中" not in page
@@ -198,6 +201,48 @@ def test_an_upload_left_at_its_columns_says_so_and_leads_back_to_them(client, tm
     assert client.get(reverse("exchange:import_mapping", args=[job.pk]))["Location"] == reverse(
         "exchange:import_progress", args=[job.pk]
     )
+
+
+@pytest.mark.django_db
+def test_a_workbooks_sheet_of_persons_is_offered_and_another_can_be_chosen(
+    client, tmp_path, django_capture_on_commit_callbacks
+):
+    """Instructions in the first sheet used to be all the mapping page showed."""
+    from openpyxl import Workbook
+
+    book = Workbook()
+    book.active.title = "填表说明"
+    book.active.append(["请按模板填写，每人一行。"])
+    data = book.create_sheet("人员")
+    data.append(HEADERS)
+    data.append([person_row(1)[h] for h in HEADERS])
+    book.create_sheet("空表")
+    path = tmp_path / "ledger.xlsx"
+    book.save(path)
+    login_as(client, "community_officer")
+    _upload(client, path)
+    job = ImportJob.objects.get(filename="ledger.xlsx")
+    mapping = reverse("exchange:import_mapping", args=[job.pk])
+    page = client.get(mapping).content.decode()
+    assert job.sheet == "人员" and '<option value="人员" selected>' in page
+    assert person_row(1)["姓名"] in page and "工作簿有 3 个工作表" in page
+    choose = reverse("exchange:import_sheet", args=[job.pk])
+    # A sheet with nothing in it is refused with why; the one read stays.
+    page = client.post(choose, {"sheet": "空表"}, follow=True).content.decode()
+    assert "没有表头" in page and '<option value="人员" selected>' in page
+    page = client.post(choose, {"sheet": "填表说明"}, follow=True).content.decode()
+    assert '<option value="填表说明" selected>' in page and "请按模板填写" in page
+    client.post(choose, {"sheet": "人员"})
+    post = {f"col_{i}": "" for i in range(len(HEADERS))}
+    post.update({f"col_{i}": f for i, f in enumerate(STANDARD_FIELDS)})
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(mapping, post)
+    job.refresh_from_db()
+    assert (job.status, job.sheet, job.created) == ("done", "人员", 1), job.message
+    # Once it runs, the sheet is the job's: no longer changed.
+    client.post(choose, {"sheet": "填表说明"})
+    job.refresh_from_db()
+    assert job.sheet == "人员"
 
 
 @pytest.mark.django_db

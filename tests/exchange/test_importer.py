@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -369,6 +370,28 @@ def test_cli_prints_json_last(tmp_path, capsys):
     assert summary["error_report"].endswith(".xlsx") and Path(summary["error_report"]).is_file()
 
 
+@pytest.mark.django_db
+def test_cli_reads_the_sheet_of_persons_behind_an_instructions_sheet(tmp_path, capsys):
+    from openpyxl import Workbook
+
+    book = Workbook()
+    book.active.title = "填表说明"
+    book.active.append(["请按模板填写，每人一行。"])
+    data = book.create_sheet("人员")
+    data.append(HEADERS)
+    for i in range(3):
+        data.append([person_row(i)[h] for h in HEADERS])
+    path = tmp_path / "ledger.xlsx"
+    book.save(path)
+    call_command("import_persons", str(path), "--json")
+    out, err = capsys.readouterr()
+    assert json.loads(out.strip().splitlines()[-1])["created"] == 3
+    assert "读取工作表“人员”" in err
+    # The sheet named on the command line is read, whatever its headings.
+    with pytest.raises(CommandError, match="缺少必需的列"):
+        call_command("import_persons", str(path), "--sheet", "填表说明", "--dry-run")
+
+
 def _running(pid: str) -> bool:
     """Alive and not a zombie (an orphan's exit is reaped by whatever runs as init)."""
     try:
@@ -460,7 +483,10 @@ def test_a_killed_import_resumes_without_duplicates_or_losses(tmp_path, first_lo
         timeout=300,
     )
     assert result.returncode == 0, result.stderr
-    assert "继续导入" in result.stderr
+    # From the row after the killed run's last committed batch (rows of 500 under a
+    # heading: 502, 1002…), as the run took the job.
+    resumed_at = re.search(r"继续导入任务 \d+：从第 (\d+) 行起", result.stderr)
+    assert resumed_at and int(resumed_at[1]) > 2 and (int(resumed_at[1]) - 2) % 500 == 0
     summary = json.loads(result.stdout.strip().splitlines()[-1])
     count = subprocess.run(
         [

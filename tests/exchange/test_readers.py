@@ -312,3 +312,82 @@ def test_formula_cells_are_found_whatever_the_writer_put_first(tmp_path):
     rows = list(open_table(path).rows)
     assert rows[0][1][0] == '=CONCAT("马","明")' and isinstance(rows[0][1][0], Formula)
     assert rows[1][1] == ["马丽", Formula("=1+1")]
+
+
+def _ledger_with_instructions(path: Path, *, data_formula: bool = False) -> Path:
+    """A ledger as communities send it: instructions first, a hidden sheet of codes, then
+    the data; and a wider sheet of unrelated notes after it."""
+    from openpyxl import Workbook
+
+    book = Workbook()
+    notes = book.active
+    notes.title = "填表说明"
+    notes.append(["填表说明"])
+    notes.append(["1. 按模板填写，每人一行。"])
+    notes.append(["2. 民族填写全称。"])
+    codes = book.create_sheet("代码")
+    codes.sheet_state = "hidden"
+    codes.append(["民族", "代码", "姓名", "性别"])  # template headings, but hidden
+    data = book.create_sheet("台账")
+    data.append(["姓名", "性别", "民族", "备注"])
+    data.append(["马明", "男", "回族", "=1+1" if data_formula else ""])
+    wide = book.create_sheet("统计")
+    wide.append(["社区", "户数", "人数", "男", "女", "备注"])
+    book.save(path)
+    return path
+
+
+def test_a_workbook_is_read_from_the_sheet_whose_headings_are_known(tmp_path):
+    """Instructions or codes in the first sheet were read as the data (the mapping page
+    offered 填表说明 as the only column)."""
+    path = _ledger_with_instructions(tmp_path / "ledger.xlsx")
+    table = open_table(path, known={"姓名", "性别", "民族", "公民身份号码"})
+    assert (table.sheet, table.headers) == ("台账", ["姓名", "性别", "民族", "备注"])
+    assert table.sheets == ["填表说明", "代码", "台账", "统计"]
+    assert [cells[:3] for _n, cells in table.rows] == [["马明", "男", "回族"]]
+    # Headings matching nothing known: the first visible sheet, as before.
+    assert open_table(path).sheet == "填表说明"
+    # A sheet named (chosen on upload) is read whatever its headings.
+    assert open_table(path, sheet="统计", known={"姓名"}).headers[:2] == ["社区", "户数"]
+    with pytest.raises(
+        ReadError, match="没有名为“人员”的工作表（现有：填表说明、代码、台账、统计）"
+    ):
+        open_table(path, sheet="人员")
+
+
+def test_of_two_sheets_with_known_headings_the_one_with_more_is_read(tmp_path):
+    from openpyxl import Workbook
+
+    book = Workbook()
+    book.active.title = "汇总"
+    book.active.append(["姓名", "人数"])  # one known heading
+    detail = book.create_sheet("明细")
+    detail.append(["姓名", "性别"])  # two
+    book.save(tmp_path / "two.xlsx")
+    assert open_table(tmp_path / "two.xlsx", known={"姓名", "性别", "民族"}).sheet == "明细"
+
+
+def test_formulas_are_found_in_the_sheet_read_not_only_the_first(tmp_path):
+    from tongxin.exchange.readers import Formula
+
+    path = _ledger_with_instructions(tmp_path / "ledger.xlsx", data_formula=True)
+    table = open_table(path, known={"姓名", "性别"})
+    [(_number, cells)] = list(table.rows)
+    assert cells[3] == "=1+1" and isinstance(cells[3], Formula)
+
+
+def test_a_workbook_rewritten_in_place_is_scanned_again_for_formulas(tmp_path):
+    """The scan is remembered per file; a file saved again under the same name is new."""
+    from openpyxl import Workbook
+
+    from tongxin.exchange.readers import formula_cells
+
+    path = tmp_path / "book.xlsx"
+    book = Workbook()
+    book.active.append(["姓名", "人数"])
+    book.active.append(["马明", 1])
+    book.save(path)
+    assert formula_cells(path) == {}
+    book.active["B2"] = "=1+1"
+    book.save(path)
+    assert formula_cells(path) == {2: {2: "=1+1"}}

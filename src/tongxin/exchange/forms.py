@@ -11,7 +11,10 @@ MAX_UPLOAD = 512 * 1024 * 1024
 class UploadForm(forms.Form):
     file = forms.FileField(
         label=_("文件（CSV 或 Excel .xlsx）"),
-        help_text=_("Excel 文件只读取第一个工作表，请把数据放在第一个工作表中。"),
+        help_text=_(
+            "Excel 文件有多个工作表时，读取表头与模板（或该来源记住的列）最相符的一个，"
+            "下一步可改选。"
+        ),
     )
     source = forms.CharField(
         label=_("数据来源"),

@@ -185,6 +185,20 @@ def resolve_columns(headers: list[str], mapping: dict[str, str] | None) -> dict[
     return columns
 
 
+def known_headings(mapping: dict[str, str] | None) -> set[str]:
+    """The headings a sheet of persons would have: the template's, and those a source's
+    saved mapping imports (for choosing a workbook's sheet)."""
+    saved = {h for h, field_name in (mapping or {}).items() if field_name not in ("", "ignore")}
+    return set(STANDARD_MAPPING) | saved
+
+
+def open_job_file(job: ImportJob) -> Table:
+    """The job's file, and of a workbook the sheet chosen for it."""
+    return open_table(
+        job.path, job.filename, sheet=job.sheet or None, known=known_headings(job.mapping)
+    )
+
+
 def remember_mapping(source: str, mapping: dict[str, str], user) -> None:
     """This file's choices added to what the source's earlier files saved: a file with
     fewer or other columns does not forget the headers it lacks."""
@@ -227,11 +241,19 @@ class Superseded(Exception):
 
 class Importer:
     def __init__(
-        self, job: ImportJob, *, actor, progress: Callable[[ImportJob], None] | None = None
+        self,
+        job: ImportJob,
+        *,
+        actor,
+        progress: Callable[[ImportJob], None] | None = None,
+        started: Callable[[ImportJob], None] | None = None,
     ):
+        """`progress` is told of each batch committed, `started` of the run taking the job
+        (its sheet and the row it starts after)."""
         self.job = job
         self.actor = actor
         self.progress = progress
+        self.started = started
         self.token = uuid.uuid4().hex  # this run's claim on the job (`ImportJob.runner`)
         self.superseded = False  # set when another run took the job over
         self.claimed = False  # this run holds the job (`_run`)
@@ -660,7 +682,7 @@ class Importer:
     def run(self) -> ImportJob:
         job = self.job
         try:
-            table = open_table(job.path, job.filename)
+            table = open_job_file(job)
             columns = resolve_columns(table.headers, job.mapping or None)
         except (ReadError, ImportError_) as exc:
             return self._finish(JobStatus.FAILED, str(exc))
@@ -697,15 +719,20 @@ class Importer:
             if job.status in (JobStatus.DONE, JobStatus.CANCELLED) or job.files_deleted_at:
                 return job  # ended meanwhile (by another run, or cancelled): nothing to do
             resume_after = job.rows_done
+            job.sheet = job.sheet or table.sheet  # the same sheet if the job is resumed
             ImportJob.objects.filter(pk=job.pk).update(
                 status=JobStatus.RUNNING,
+                sheet=job.sheet,
                 runner=self.token,
                 started_at=job.started_at or now,
                 run_started_at=now,
                 run_rows_from=resume_after,
                 message="",
             )
+            job.run_rows_from = resume_after
             self.claimed = True
+        if self.started is not None:
+            self.started(job)  # where this run starts, as it took the job
         report = self._open_report(table.headers, resume=resume_after > 0)
         # A first load killed halfway left the registry without some indexes: the resumed
         # run (and any later import) needs them to find the persons already written.
@@ -971,7 +998,7 @@ class Importer:
             db.execute("CREATE TABLE cells (number INTEGER PRIMARY KEY, cells TEXT)")
             found: list[tuple[int, str]] = []
             try:
-                table = open_table(self.job.path, self.job.filename)
+                table = open_job_file(self.job)
                 wanted = len(numbers)
                 for number, cells in table.rows:
                     if number in numbers:
@@ -1053,14 +1080,17 @@ def job_for_file(
     filename: str,
     mapping: dict | None = None,
     dry_run: bool = False,
+    sheet: str = "",
 ) -> ImportJob:
-    """The unfinished job for this very file and source (to resume it), or a new one."""
+    """The unfinished job for this very file and source (to resume it), or a new one. A
+    workbook's sheet is chosen by the job's first run unless named here."""
     digest = file_sha256(path)
-    unfinished = (
-        ImportJob.objects.filter(file_sha256=digest, source=source, dry_run=dry_run, user=actor)
-        .exclude(status__in=[JobStatus.DONE, JobStatus.CANCELLED])
-        .first()
-    )
+    candidates = ImportJob.objects.filter(
+        file_sha256=digest, source=source, dry_run=dry_run, user=actor
+    ).exclude(status__in=[JobStatus.DONE, JobStatus.CANCELLED])
+    if sheet:
+        candidates = candidates.filter(sheet=sheet)
+    unfinished = candidates.first()
     if unfinished is not None:
         return unfinished
     return ImportJob.objects.create(
@@ -1071,5 +1101,6 @@ def job_for_file(
         file_sha256=digest,
         mapping=mapping or {},
         dry_run=dry_run,
+        sheet=sheet,
         estimated_rows=estimate_rows(path),
     )

@@ -46,6 +46,9 @@ class ImportJob(models.Model):
     source = models.CharField(_("数据来源"), max_length=100)
     filename = models.CharField(_("文件名"), max_length=255)
     path = models.CharField(max_length=500)
+    # The workbook's sheet read, chosen once when the job is made (and changeable while its
+    # columns are checked), so every later opening reads the same one.
+    sheet = models.CharField(_("工作表"), max_length=100, blank=True, default="")
     file_sha256 = models.CharField(max_length=64, db_index=True)
     mapping = models.JSONField(default=dict)
     dry_run = models.BooleanField(_("仅校验"), default=False)

@@ -8,14 +8,15 @@ from __future__ import annotations
 
 import codecs
 import csv
+import functools
 import html
 import itertools
 import re
 import unicodedata
 import zipfile
 import zlib
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Collection, Iterator
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from xml.etree import ElementTree
@@ -27,6 +28,8 @@ MAX_XLSX_UNCOMPRESSED = 2 * 1024**3  # 2 GiB of XML is about 10 million rows
 MAX_XLSX_RATIO = 150  # real sheets compress 5–20×; bombs compress thousands of times
 SNIFF_BYTES = 1 << 20
 MISREAD_SAMPLE = 1 << 16  # characters looked at for a misread encoding
+SETTLED_AT = 3  # headings a sheet shares with the known ones to be taken without looking on
+MAX_SHEETS = 30  # sheets looked at for the one holding the data
 
 
 class ReadError(Exception):
@@ -49,6 +52,8 @@ class Table:
     rows: Iterator[tuple[int, list]]  # (row number as the user sees it, cells)
     kind: str  # "csv" or "xlsx"
     encoding: str = ""
+    sheet: str = ""  # the workbook's sheet read
+    sheets: list[str] = field(default_factory=list)  # the workbook's sheets, in order
 
 
 def detect_encoding(path: Path) -> str:
@@ -278,18 +283,20 @@ _FORMULA = re.compile(rb"<f([^>]*?)(?:/>|>(.*?)</f>)", re.S)
 _SHARED_INDEX = re.compile(rb'si="([0-9]+)"')
 
 
-def _first_sheet_part(archive: zipfile.ZipFile) -> str:
-    """The archive path of the workbook's first sheet (the one calamine reads)."""
+def _sheet_part(archive: zipfile.ZipFile, index: int) -> str:
+    """The archive path of the workbook's sheet at `index` (calamine's order: the
+    workbook's own)."""
     main = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
     rel = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
     book = ElementTree.fromstring(archive.read("xl/workbook.xml"))  # noqa: S314 - checked
-    first = book.find(f"{main}sheets/{main}sheet")
+    sheets = book.findall(f"{main}sheets/{main}sheet")
+    wanted = sheets[index] if index < len(sheets) else None
     rels = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))  # noqa: S314
     for relation in rels:
-        if first is not None and relation.get("Id") == first.get(rel):
+        if wanted is not None and relation.get("Id") == wanted.get(rel):
             target = relation.get("Target", "")
             return target.lstrip("/") if target.startswith("/") else f"xl/{target}"
-    return "xl/worksheets/sheet1.xml"
+    return f"xl/worksheets/sheet{index + 1}.xml"
 
 
 def _column_number(letters: bytes) -> int:
@@ -299,11 +306,20 @@ def _column_number(letters: bytes) -> int:
     return number
 
 
-def formula_cells(path: Path) -> dict[int, dict[int, str]]:
-    """The first sheet's formulas: row number → column number (1 for A) → "=formula".
-    calamine gives only values; the sheet's XML is scanned for formula elements, a chunk at
-    a time, and cells are parsed only in chunks that hold one — a sheet without formulas
-    costs one pass of decompression."""
+def formula_cells(path: Path, index: int = 0) -> dict[int, dict[int, str]]:
+    """The formulas of the sheet at `index`: row number → column number (1 for A) →
+    "=formula". calamine gives only values; the sheet's XML is scanned for formula
+    elements, a chunk at a time, and cells are parsed only in chunks that hold one — a
+    sheet without formulas costs one pass of decompression (≈ 2 s at a million rows), made
+    once per process for a file (upload, column preview, run and report open it again)."""
+    stat = path.stat()
+    return _formula_cells(str(path), index, stat.st_mtime_ns, stat.st_size)
+
+
+@functools.lru_cache(maxsize=4)
+def _formula_cells(path: str, index: int, _mtime_ns: int, _size: int) -> dict[int, dict[int, str]]:
+    """`formula_cells`, keyed by the file's modification time and size as well: a file
+    rewritten in place is scanned again."""
     found: dict[int, dict[int, str]] = {}
     shared: dict[bytes, str] = {}  # a shared formula's text, from its first cell
 
@@ -324,7 +340,7 @@ def formula_cells(path: Path) -> dict[int, dict[int, str]]:
             found.setdefault(row, {})[column] = written
 
     try:
-        with zipfile.ZipFile(path) as archive, archive.open(_first_sheet_part(archive)) as xml:
+        with zipfile.ZipFile(path) as archive, archive.open(_sheet_part(archive, index)) as xml:
             carry = b""
             while chunk := xml.read(1 << 20):
                 data = carry + chunk
@@ -349,21 +365,76 @@ def formula_cells(path: Path) -> dict[int, dict[int, str]]:
     return found
 
 
-def _xlsx_rows(path: Path) -> Iterator[tuple[int, list]]:
+def _headings(rows: Iterator[tuple[int, list]]) -> list[str]:
+    for _number, cells in _heading_row(rows):
+        return [_clean_header(c) for c in cells]
+    return []
+
+
+def _choose_sheet(workbook, wanted: str | None, known: Collection[str]):
+    """The sheet to read, and its index. A named one (the sheet chosen when the file was
+    uploaded); otherwise, among the visible worksheets, the first whose headings hold
+    `SETTLED_AT` known ones, else the one holding most, else the first: a ledger often
+    opens with a sheet of instructions (填表说明) or codes before its data. Each sheet looked
+    at is loaded whole (calamine reads no part of one), so the search stops early."""
+    from python_calamine import SheetTypeEnum, SheetVisibleEnum
+
+    metadata = workbook.sheets_metadata
+    names = [m.name for m in metadata]
+    if wanted:
+        if wanted not in names:
+            raise ReadError(
+                _("工作簿中没有名为“%(sheet)s”的工作表（现有：%(names)s）。")
+                % {"sheet": wanted, "names": "、".join(names)}
+            )
+        index = names.index(wanted)
+        return workbook.get_sheet_by_index(index), index
+    candidates = [
+        i
+        for i, m in enumerate(metadata)
+        if m.typ == SheetTypeEnum.WorkSheet and m.visible == SheetVisibleEnum.Visible
+    ][:MAX_SHEETS] or [0]
+    known = set(known)
+    best = None  # (known headings, index, sheet)
+    for index in candidates:
+        sheet = workbook.get_sheet_by_index(index)
+        score = len(known.intersection(_headings(_numbered(sheet.iter_rows()))))
+        if score >= SETTLED_AT or len(candidates) == 1:
+            return sheet, index
+        if best is None or score > best[0]:
+            best = (score, index, sheet)
+    assert best is not None
+    return best[2], best[1]
+
+
+def _numbered(rows) -> Iterator[tuple[int, list]]:
+    return ((number, cells) for number, cells in enumerate(rows, start=1))
+
+
+def _open_workbook(path: Path, sheet: str | None, known: Collection[str]):
     from python_calamine import CalamineWorkbook
 
-    formulas = formula_cells(path)
     try:
         workbook = CalamineWorkbook.from_path(str(path))
-        sheet = workbook.get_sheet_by_index(0)
+        chosen, index = _choose_sheet(workbook, sheet, known)
+        return chosen, index, list(workbook.sheet_names)
+    except ReadError:
+        raise
+    except Exception as exc:  # calamine raises its own error types for broken files
+        raise ReadError(_("Excel 文件已损坏或不完整：%(why)s") % {"why": str(exc)[:200]}) from exc
+
+
+def _xlsx_rows(path: Path, sheet, index: int) -> Iterator[tuple[int, list]]:
+    formulas = formula_cells(path, index)
+    try:
         first_column = sheet.start[1] if sheet.start else 0  # calamine's rows start there
         for number, cells in enumerate(sheet.iter_rows(), start=1):
             values = [_xlsx_value(c) for c in cells]
             if number in formulas:
                 for column, written in formulas[number].items():
-                    index = column - 1 - first_column
-                    if 0 <= index < len(values):
-                        values[index] = Formula(written)
+                    position = column - 1 - first_column
+                    if 0 <= position < len(values):
+                        values[position] = Formula(written)
                 values = FormulaRow(values)
             for c in values:
                 if isinstance(c, str) and len(c) > MAX_CELL_CHARS:
@@ -378,15 +449,24 @@ def _xlsx_rows(path: Path) -> Iterator[tuple[int, list]]:
         raise ReadError(_("Excel 文件已损坏或不完整：%(why)s") % {"why": str(exc)[:200]}) from exc
 
 
-def open_table(path: Path | str, filename: str | None = None) -> Table:
+def open_table(
+    path: Path | str,
+    filename: str | None = None,
+    *,
+    sheet: str | None = None,
+    known: Collection[str] = (),
+) -> Table:
+    """The file's headings and rows. Of a workbook, the sheet named `sheet`, or else the one
+    whose headings are most among `known` (`_choose_sheet`)."""
     path = Path(path)
     name = (filename or path.name).lower()
     if not path.exists() or path.stat().st_size == 0:
         raise ReadError(_("文件是空的。"))
     if name.endswith((".xlsx", ".xlsm")):
         check_xlsx(path)
-        headers, rows = _split_header(_xlsx_rows(path))
-        return Table(headers, rows, "xlsx")
+        chosen, index, sheets = _open_workbook(path, sheet, known)
+        headers, rows = _split_header(_xlsx_rows(path, chosen, index))
+        return Table(headers, rows, "xlsx", sheet=chosen.name, sheets=sheets)
     if name.endswith((".xls",)):
         raise ReadError(_("不支持旧版 .xls 文件，请在 Excel 中另存为 .xlsx 或 CSV。"))
     with path.open("rb") as fh:

@@ -26,12 +26,14 @@ from .importer import (
     estimate_rows,
     file_sha256,
     import_dir,
+    known_headings,
+    open_job_file,
     remember_mapping,
     resolve_columns,
 )
 from .lists import export_context, export_response
 from .models import ImportJob, ImportMapping, JobStatus
-from .readers import ReadError, cell_text, open_table
+from .readers import ReadError, Table, cell_text, open_table
 from .selectors import import_jobs_for
 from .tasks import run_import_job
 from .template_file import template_workbook
@@ -76,20 +78,23 @@ def import_upload(request):
         with target.open("wb") as fh:
             for chunk in upload.chunks():
                 fh.write(chunk)
+        source = form.cleaned_data["source"].strip()
+        saved = ImportMapping.objects.filter(source=source).first()
         try:
-            table = open_table(target, upload.name)
+            table = open_table(
+                target, upload.name, known=known_headings(saved.mapping if saved else None)
+            )
         except ReadError as exc:
             target.unlink(missing_ok=True)
             form.add_error("file", str(exc))
         else:
-            source = form.cleaned_data["source"].strip()
-            saved = ImportMapping.objects.filter(source=source).first()
             job = ImportJob.objects.create(
                 user=request.user,
                 status=JobStatus.MAPPING,
                 source=source,
                 filename=upload.name[:255],
                 path=str(target),
+                sheet=table.sheet,
                 file_sha256=file_sha256(target),
                 dry_run=form.cleaned_data["dry_run"],
                 mapping=saved.mapping if saved else {},
@@ -105,14 +110,14 @@ def import_upload(request):
     )
 
 
-def _preview(job: ImportJob, rows: int = 3) -> tuple[list[str], list[list[str]]]:
-    table = open_table(job.path, job.filename)
+def _preview(job: ImportJob, rows: int = 3) -> tuple[Table, list[list[str]]]:
+    table = open_job_file(job)
     sample = []
     for _n, cells in table.rows:
         sample.append([cell_text(c) for c in cells])
         if len(sample) >= rows:
             break
-    return table.headers, sample
+    return table, sample
 
 
 @capability_required(Cap.PERSON_IMPORT)
@@ -121,10 +126,11 @@ def import_mapping(request, pk: int):
     if job.status != JobStatus.MAPPING:
         return redirect("exchange:import_progress", pk=job.pk)
     try:
-        headers, sample = _preview(job)
+        table, sample = _preview(job)
     except ReadError as exc:
         messages.error(request, str(exc))
         return redirect("exchange:import_list")
+    headers = table.headers
     # The source's saved choices, and the standard template's for headers it never saw.
     initial = {h: job.mapping.get(h) or STANDARD_MAPPING.get(h, "") for h in headers}
     form = MappingForm(request.POST or None, headers=headers, initial_mapping=initial)
@@ -156,8 +162,28 @@ def import_mapping(request, pk: int):
         for i in range(len(headers))
     ]
     return render(
-        request, "exchange/import_mapping.html", {"job": job, "form": form, "columns": columns}
+        request,
+        "exchange/import_mapping.html",
+        {"job": job, "form": form, "columns": columns, "table": table},
     )
+
+
+@capability_required(Cap.PERSON_IMPORT)
+@require_POST
+def import_sheet(request, pk: int):
+    """Read another sheet of the workbook (the one chosen on upload was not the data):
+    kept only if it opens, and only while the columns are being checked."""
+    job = _job(request, pk)
+    chosen = request.POST.get("sheet", "")
+    if job.status == JobStatus.MAPPING and chosen and chosen != job.sheet:
+        job.sheet = chosen
+        try:
+            open_job_file(job)
+        except ReadError as exc:
+            messages.error(request, str(exc))
+        else:
+            ImportJob.objects.filter(pk=job.pk, status=JobStatus.MAPPING).update(sheet=chosen)
+    return redirect("exchange:import_mapping", pk=job.pk)
 
 
 @capability_required(Cap.PERSON_IMPORT)

@@ -24,10 +24,15 @@ class Command(BaseCommand):
         )
         parser.add_argument("--dry-run", action="store_true", help="validate and report only")
         parser.add_argument(
+            "--sheet",
+            default="",
+            help="the Excel sheet to read (default: the one whose headers match the template)",
+        )
+        parser.add_argument(
             "--json", action="store_true", help="print a JSON summary as the last line"
         )
 
-    def handle(self, *args, file, source, dry_run, json: bool, **options):
+    def handle(self, *args, file, source, dry_run, json: bool, sheet: str, **options):
         from tongxin.core.keycheck import require_data_key
 
         require_data_key()
@@ -39,7 +44,13 @@ class Command(BaseCommand):
         )
         # The job works on its own copy, so the file can be moved or re-exported meanwhile.
         job = job_for_file(
-            path, actor=None, source=source, filename=path.name, mapping=mapping, dry_run=dry_run
+            path,
+            actor=None,
+            source=source,
+            filename=path.name,
+            mapping=mapping,
+            dry_run=dry_run,
+            sheet=sheet,
         )
         copy = import_dir() / f"job-{job.pk}-{job.file_sha256[:16]}{path.suffix.lower()}"
         if not copy.exists():
@@ -47,9 +58,14 @@ class Command(BaseCommand):
         if job.path != str(copy):
             type(job).objects.filter(pk=job.pk).update(path=str(copy))
             job.path = str(copy)
-        if job.rows_done:
-            sys.stderr.write(f"继续导入任务 {job.pk}：从第 {job.rows_done + 1} 行起。\n")
         started = time.perf_counter()
+
+        def begun(j):
+            # Read as the run took the job: another run may have gone on meanwhile.
+            if j.sheet:
+                sys.stderr.write(f"读取工作表“{j.sheet}”。\n")
+            if j.run_rows_from:
+                sys.stderr.write(f"继续导入任务 {j.pk}：从第 {j.run_rows_from + 1} 行起。\n")
 
         def progress(j):
             # This run's pace, from the row it started after (read as it took the job).
@@ -60,7 +76,7 @@ class Command(BaseCommand):
             )
             sys.stderr.flush()
 
-        importer = Importer(job, actor=None, progress=progress)
+        importer = Importer(job, actor=None, progress=progress, started=begun)
         job = importer.run()
         if importer.superseded:
             raise CommandError(
