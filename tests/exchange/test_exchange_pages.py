@@ -64,6 +64,7 @@ def test_upload_map_run_and_read_the_result(client, tmp_path, django_capture_on_
     assert ImportMapping.objects.get(source="社区台账").mapping["姓名"] == "name"
     page = client.get(reverse("exchange:import_progress", args=[job.pk])).content.decode()
     assert 'id="count-created">2<' in page and "下载未导入的行" in page
+    assert "可直接上传报告本身再次导入" in page  # the report is meant to come back corrected
     assert "every 1s" not in page  # no more polling once finished
     report = client.get(reverse("exchange:import_report", args=[job.pk]))
     sheet = load_workbook(

@@ -22,6 +22,7 @@ from tongxin.exchange.importer import Importer, job_for_file
 from tongxin.exchange.models import ImportMapping
 from tongxin.exchange.readers import MAX_CELL_CHARS
 from tongxin.registry.models import Person, Stay
+from tongxin.registry.services import document_hash
 
 from ..registry.factories import GRID_A, GRID_B, citizen_id
 from .files import HEADERS, person_row, write_csv, write_xlsx
@@ -812,3 +813,22 @@ def test_formula_cells_in_excel_are_refused_with_the_formula_not_imported_as_a_r
     assert report[3][2].startswith("'=HYPERLINK")  # the formula in the report, neutralised
     assert "工作单位是公式" in report[4][1] and "性别是公式" in report[5][1]
     assert not Person.objects.filter(name="点我").exists()
+
+
+@pytest.mark.django_db
+def test_a_corrected_report_of_rejected_rows_imports_without_the_reports_quotes(tmp_path):
+    """The report quotes text a spreadsheet would take for a formula (+86…); an officer
+    corrects the row in it and uploads the report itself."""
+    row = person_row(7, 性别="X", 联系电话="+8613900000007")
+    job = run(write_csv(tmp_path / "ledger.csv", [row]))
+    assert job.rejected == 1
+    book = load_workbook(job.error_report)
+    sheet = book.active
+    headings = [c.value for c in sheet[1]]
+    assert sheet.cell(2, headings.index("联系电话") + 1).value == "'+8613900000007"
+    sheet.cell(2, headings.index("性别") + 1).value = "男"
+    book.save(tmp_path / "corrected.xlsx")
+    job = run(tmp_path / "corrected.xlsx")
+    assert (job.created, job.rejected) == (1, 0), job.message
+    person = Person.objects.get(id_number_hash=document_hash(row["公民身份号码"]))
+    assert person.phone == "13900000007"

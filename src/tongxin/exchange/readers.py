@@ -23,6 +23,8 @@ from xml.etree import ElementTree
 
 from django.utils.translation import gettext as _
 
+from tongxin.core.cells import FORMULA_STARTS
+
 MAX_CELL_CHARS = 10_000
 MAX_XLSX_UNCOMPRESSED = 2 * 1024**3  # 2 GiB of XML is about 10 million rows
 MAX_XLSX_RATIO = 150  # real sheets compress 5–20×; bombs compress thousands of times
@@ -266,7 +268,15 @@ def check_xlsx(path: Path) -> None:
         raise ReadError(_("Excel 文件解压后异常巨大，疑似压缩炸弹，已拒绝读取。"))
 
 
+_NEUTRALISED = frozenset("'" + start for start in FORMULA_STARTS)
+
+
 def _xlsx_value(value):
+    if type(value) is str:
+        # Our own reports quote text a spreadsheet would take for a formula ('+86…,
+        # '=HYPERLINK…, `core.cells.neutralise`); an officer corrects such a report and
+        # uploads it again, so the quote is taken off, as Excel does with one typed.
+        return value[1:] if value[:2] in _NEUTRALISED else value
     if isinstance(value, datetime):
         return value.date() if value.time() == datetime.min.time() else value
     if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
