@@ -143,8 +143,13 @@ def test_assessment_export_has_the_page_year_and_scope_and_no_veto_reason(client
         ("2024", xidajie.name),
     ]
     assert everything[4][3:] == ["否", str(Grade(earlier.grade).label), "评分中", ""]
-    # A malformed year is no filter (as on the page), not an error.
-    assert len(exported(client.get(url, {"year": "²", "format": "csv"}))) == 5
+    # A malformed year is refused, on the page and here: it listed every year.
+    wrong_year = client.get(url, {"year": "²", "format": "csv"})
+    assert wrong_year.status_code == 400
+    assert "筛选条件“年度”的值无效：²" in wrong_year.content.decode()
+    page = client.get(reverse("coordination:assessment_list"), {"year": "20255"})
+    assert "筛选条件“年度”的值无效：20255" in page.content.decode()
+    assert not page.context["assessments"]
     # The demo street sees its own assessment only.
     login_as(client, "street_officer")
     rows = exported(client.get(url, {"format": "csv"}))
@@ -153,7 +158,8 @@ def test_assessment_export_has_the_page_year_and_scope_and_no_veto_reason(client
     html = client.get(reverse("coordination:assessment_list"), {"year": "2025"}).content.decode()
     assert reverse("coordination:assessment_export") + "?year=2025&amp;format=xlsx" in html
     events = exports_of("coordination.assessment")
-    assert events.count() == 5 and events.filter(detail__contains="year=2025").count() == 2
+    # The refused export is not among them.
+    assert events.count() == 4 and events.filter(detail__contains="year=2025").count() == 2
     # Leaders and grid workers see results on the page, without the export.
     for name in ("leader", "grid_worker_a"):
         login_as(client, name)

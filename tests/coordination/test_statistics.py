@@ -218,8 +218,14 @@ def test_the_statistics_page_drills_into_a_unit_of_the_users_scope(client):
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("year", ["²", "0", "1", "9999", "10000", "-1", "9" * 5000])
-def test_a_year_no_calendar_holds_is_ignored_not_a_crash(client, year):
+def test_a_year_no_calendar_holds_is_never_a_crash(client, year):
+    """The statistics show this year instead; the lists say the filter is wrong and list
+    nothing, and the export is refused (a wrong year listed every year)."""
     _meetings()
     login_as(client, "district_officer")
-    for name in ("statistics", "meeting_list", "meeting_export", "assessment_list"):
-        assert client.get(reverse(f"coordination:{name}"), {"year": year}).status_code == 200
+    assert client.get(reverse("coordination:statistics"), {"year": year}).status_code == 200
+    for name in ("meeting_list", "assessment_list"):
+        page = client.get(reverse(f"coordination:{name}"), {"year": year})
+        assert page.status_code == 200 and "筛选条件“年度”的值无效" in page.content.decode()
+    export = client.get(reverse("coordination:meeting_export"), {"year": year})
+    assert export.status_code == 400

@@ -410,6 +410,7 @@ def test_an_unknown_filter_value_is_named_and_never_widens_the_lists_or_their_ex
         ("coordination:inspection_list", {"kind": "x"}),
         ("coordination:inspection_list", {"latest": "all"}),
         ("coordination:meeting_list", {"kind": "x"}),
+        ("coordination:meeting_list", {"year": "2o26"}),
     ):
         page = client.get(reverse(url), wrong).content.decode()
         assert "值无效" in page and task.number not in page, (url, wrong)
@@ -420,6 +421,8 @@ def test_an_unknown_filter_value_is_named_and_never_widens_the_lists_or_their_ex
     for name in ("tasks", "inspections", "meetings"):
         api = client.get(reverse(f"api:{name}-list"), {"kind": "x"})
         assert api.status_code == 400 and "值无效" in api.json()["kind"][0], name
+    api = client.get(reverse("api:meetings-list"), {"year": "10000"})
+    assert api.status_code == 400 and "年度" in api.json()["year"][0]
     # A known value still narrows, on the page and in the export.
     for status, listed in (("open", True), ("done", False)):
         query = {"status": status, "kind": task.kind, "overdue": ""}

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from tongxin.accounts.roles import Cap, Role
 from tongxin.accounts.scoping import scoped
-from tongxin.core.filters import flag, known_value
+from tongxin.core.filters import flag, known_value, year_filter
 from tongxin.core.validators import CALENDAR_YEARS
 
 from .models import (
@@ -160,24 +160,26 @@ def year_param(value: str | None) -> int | None:
 
 
 def meeting_list_for(user, params=None) -> QuerySet[JointMeeting]:
-    """Meetings in scope. Filters: `kind` (an unknown one is a ValidationError naming it),
-    `year` (ignored when malformed)."""
+    """Meetings in scope. Filters: `kind`, `year` (a value neither blank nor known is a
+    ValidationError naming it)."""
     params = params or {}
     kind = known_value(params, "kind", MeetingKind.values, _("类别"))
+    year = year_filter(params, "year", _("年度"))
     meetings = scoped(user, JointMeeting.objects.select_related("unit"))
     if kind:
         meetings = meetings.filter(kind=kind)
-    if (year := year_param(params.get("year"))) is not None:
+    if year is not None:
         meetings = meetings.filter(date__year=year)
     return meetings
 
 
 def assessment_list_for(user, params=None) -> QuerySet[Assessment]:
-    """Assessments in scope: a street its own, the offices those below. Filter: `year`
-    (ignored when malformed)."""
+    """Assessments in scope: a street its own, the offices those below. Filter: `year` (a
+    malformed one is a ValidationError naming it)."""
     params = params or {}
+    year = year_filter(params, "year", _("年度"))
     assessments = scoped(user, Assessment.objects.select_related("unit"))
-    if (year := year_param(params.get("year"))) is not None:
+    if year is not None:
         assessments = assessments.filter(year=year)
     return assessments
 

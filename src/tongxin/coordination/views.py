@@ -359,7 +359,7 @@ def notice_print(request, pk: int):
 def assessment_list(request):
     user = request.user
     year = request.GET.get("year", "")
-    assessments = selectors.assessment_list_for(user, request.GET)
+    assessments = filtered(request, selectors.assessment_list_for, empty=Assessment.objects.none())
     office = _office_or_none(user) if user.can(Cap.COORDINATION_MANAGE) else None
     form = AssessmentOpenForm(request.POST or None, units=_office_units(office))
     if request.method == "POST":
@@ -390,6 +390,7 @@ def assessment_list(request):
 
 
 @capability_required(Cap.DASHBOARD, Cap.LIST_EXPORT)
+@refuses_bad_filters
 def assessment_export(request):
     """The assessments on the page (its year), every one, as Excel or CSV."""
     from .exports import ASSESSMENTS, assessment_rows

@@ -8,7 +8,10 @@ from functools import wraps
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponseBadRequest
+from django.utils import timezone
 from django.utils.translation import gettext as _
+
+from .validators import CALENDAR_YEARS
 
 # A checkbox's values: ticked (the page sends "1", API clients "true") or, said outright,
 # not ticked ("0", "false": the same as leaving it out).
@@ -35,6 +38,24 @@ def known_value(params, name: str, values: Container[str], label) -> str:
 def flag(params, name: str, label) -> bool:
     """A checkbox filter: ticked ("1", "true"), not ("0", "false", blank), or refused."""
     return known_value(params, name, FLAGS, label) in FLAG_ON
+
+
+def year_filter(params, name: str, label) -> int | None:
+    """A year filter (a free-text box on the page): a four-digit year the database can
+    filter on, None when blank, else refused like an unknown choice (a typo must not list
+    every year). Year 1 in local time is before the first UTC date, 10000 after the last."""
+    value = params.get(name) or ""
+    if not value:
+        return None
+    # ASCII digits: "²" passes `isdigit` and fails `int`.
+    if value.isascii() and value.isdigit() and len(value) == 4 and int(value) in CALENDAR_YEARS:
+        return int(value)
+    raise ValidationError(
+        {
+            name: _("筛选条件“%(label)s”的值无效：%(value)s（应为四位年份，如 %(year)d）")
+            % {"label": label, "value": value[:40], "year": timezone.localdate().year}
+        }
+    )
 
 
 def filtered(request, select, *, empty):
