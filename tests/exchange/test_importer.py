@@ -240,6 +240,36 @@ def test_tolerant_values(tmp_path):
 
 
 @pytest.mark.django_db
+def test_a_uyghur_or_tibetan_ledgers_values_are_read(tmp_path, mode):
+    """Sexes and ethnic groups as a Uyghur or Tibetan ledger writes them, with the tatweel
+    or the closing tsheg and shad a keyboard adds; a name not known is refused, not guessed."""
+    female = date(1987, 8, 8)
+    rows = [
+        person_row(
+            1,
+            民族="ئۇيغۇر",
+            性别="ئايال",
+            出生日期=female.isoformat(),
+            公民身份号码=citizen_id("652801", female, 2),
+        ),
+        person_row(2, 民族="قازاق", 性别="ئەر"),
+        person_row(3, 民族="خۇيـزۇ", 性别="ئەر"),  # a tatweel stretching the word
+        person_row(4, 民族="བོད་རིགས།", 性别="ཕོ་"),
+        person_row(5, 民族="ཧོར"),  # not a group's name: refused
+    ]
+    job = run(write_csv(tmp_path / "ug.csv", rows))
+    assert (job.created, job.rejected) == (4, 1), job.message
+    assert "民族" in report_rows(job)[1][1]
+    read = {
+        p.name: (p.ethnicity, p.sex)
+        for p in Person.objects.filter(name__in=[r["姓名"] for r in rows[:4]])
+        if p.birth_date in {female} | {date.fromisoformat(r["出生日期"]) for r in rows[1:4]}
+    }
+    assert read[rows[0]["姓名"]] == ("05", "2")
+    assert [read[r["姓名"]] for r in rows[1:4]] == [("17", "1"), ("03", "1"), ("04", "1")]
+
+
+@pytest.mark.django_db
 def test_excel_serials_reach_back_to_1910_and_a_bare_year_is_no_date(tmp_path):
     elder_birth = date(1948, 5, 1)  # serial 17654, before the 1954 the serials began at
     elder = person_row(

@@ -7,6 +7,7 @@ validation expects, or leave it as typed so validation explains what is wrong.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from functools import lru_cache
@@ -71,6 +72,11 @@ def _ethnicity_lookup() -> dict[str, str]:
             table[name] = code
             if len(bare := name.removesuffix("족")) >= 2:
                 table[bare] = code
+    # A Uyghur or Tibetan ledger: the groups' names as those languages write them.
+    for names in (UYGHUR_ETHNICITIES, TIBETAN_ETHNICITIES):
+        for code, written in names.items():
+            for name in written:
+                table[name] = code
     return table
 
 
@@ -87,9 +93,36 @@ KOREAN_ETHNICITIES = {
 }
 
 
+UYGHUR_ETHNICITIES = {
+    "01": ("خەنزۇ",),
+    "02": ("موڭغۇل",),
+    "03": ("خۇيزۇ",),
+    "04": ("زاڭزۇ",),
+    "05": ("ئۇيغۇر",),
+    "11": ("مانجۇ",),
+    "17": ("قازاق",),
+    "26": ("دۇڭشياڭ",),
+    "29": ("قىرغىز",),
+    "35": ("سالار",),
+    "38": ("شىبە",),
+    "41": ("تاجىك",),
+    "43": ("ئۆزبېك",),
+    "44": ("رۇس",),
+    "50": ("تاتار",),
+}
+TIBETAN_ETHNICITIES = {
+    "01": ("རྒྱ་རིགས",),
+    "02": ("སོག་རིགས", "སོག་པོ"),
+    "03": ("ཧུའེ་རིགས",),
+    "04": ("བོད་རིགས", "བོད་པ"),
+}
+
+
 ETHNICITY = _ethnicity_lookup()
 SEX = {"男": "1", "女": "2", "1": "1", "2": "2", "男性": "1", "女性": "2"}
 SEX |= {"남": "1", "여": "2", "남자": "1", "여자": "2", "남성": "1", "여성": "2"}  # Korean
+SEX |= {"ئەر": "1", "ئايال": "2"}  # Uyghur
+SEX |= {"ཕོ": "1", "མོ": "2", "སྐྱེས་པ": "1", "བུད་མེད": "2"}  # Tibetan
 REASONS = {label: value for value, label in StayReason.choices} | {v: v for v in StayReason.values}
 REASONS |= {
     "打工": "work",
@@ -134,10 +167,24 @@ def origin_code(text: str) -> str:
     return find_by_name(text) or text
 
 
+# Written the way a keyboard or an older system may give it: Arabic presentation forms
+# (NFKC makes them letters), the tatweel that stretches a word, a Tibetan word's closing
+# tsheg or shad (ཕོ་, མོ།).
+_TATWEEL = "\u0640"
+_TIBETAN_ENDS = "\u0f0b\u0f0d\u0f0e "
+
+
+def plain_text(text: str) -> str:
+    return unicodedata.normalize("NFKC", text).replace(_TATWEEL, "").rstrip(_TIBETAN_ENDS)
+
+
 def _looked_up(table: dict):
     def read(cell) -> str:
         text = cell_text(cell)
-        return table.get(text, text)
+        found = table.get(text)
+        if found is None and text:
+            found = table.get(plain_text(text))  # only for what is not found as it is
+        return text if found is None else found
 
     return read
 
