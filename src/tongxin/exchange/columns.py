@@ -73,8 +73,8 @@ def _ethnicity_lookup() -> dict[str, str]:
             if len(bare := name.removesuffix("족")) >= 2:
                 table[bare] = code
     # A Uyghur or Tibetan ledger: the groups' names as those languages write them.
-    for names in (UYGHUR_ETHNICITIES, TIBETAN_ETHNICITIES):
-        for code, written in names.items():
+    for language in (UYGHUR_ETHNICITIES, TIBETAN_ETHNICITIES):
+        for code, written in language.items():
             for name in written:
                 table[name] = code
     return table
