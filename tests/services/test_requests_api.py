@@ -142,18 +142,25 @@ def _text(response) -> str:
 @pytest.mark.django_db
 def test_an_unknown_filter_value_is_named_and_never_widens_the_queue_or_its_export(client):
     """A queue no tab offers was ignored: the page listed, and the export wrote, every
-    request in scope, finished ones too. (An unknown category lists nothing.)"""
+    request in scope, finished ones too; an unknown category, department or unit (the
+    dashboards' links) listed nothing without a word why."""
     login_as(client, "street_officer")
     created = new_request(client).json()
     employment = created["id"]
-    for wrong in ({"queue": "everything"}, {"queue": "所有"}):
+    for wrong in (
+        {"queue": "everything"},
+        {"queue": "所有"},
+        {"queue": "all", "category": "nope"},
+        {"queue": "all", "department": "nope"},
+        {"queue": "all", "unit": "999999"},
+    ):
         page = client.get(reverse("services:request_list"), wrong).content.decode()
         assert "值无效" in page and f"/services/requests/{employment}/" not in page, wrong
         export = client.get(reverse("services:request_export"), {**wrong, "format": "csv"})
         assert export.status_code == 400 and "值无效" in _text(export), wrong
     page = client.get(reverse("services:request_list"), {"queue": "everything"}).content.decode()
     assert "筛选条件“队列”的值无效：everything" in page
-    for wrong in ({"status": "bogus"}, {"overdue": "yes"}):
+    for wrong in ({"status": "bogus"}, {"overdue": "yes"}, {"category": "nope"}):
         api = client.get(reverse("api:requests-list"), wrong)
         assert api.status_code == 400 and "值无效" in api.json()[next(iter(wrong))][0], wrong
     # A known value still narrows, on the page and in the export.

@@ -104,8 +104,8 @@ class ActionInput(serializers.Serializer):
 def request_queue(user, params) -> QuerySet[ServiceRequest]:
     """The page's queue of all requests in scope (`services.selectors`: open ones first, green
     channel, then the nearest deadline; then finished ones, newest first), with the API's
-    own filters `status` and `overdue` beside `category` and `department`. An unknown value
-    of any of them is a 400 naming it."""
+    own filters `status` and `overdue` beside `category` and `department` (codes). An
+    unknown value of any of them is a 400 naming it."""
     with refused_filters():
         status_ = known_value(params, "status", Status.values, _("状态"))
         overdue = flag(params, "overdue", _("已超期"))

@@ -40,6 +40,24 @@ def flag(params, name: str, label) -> bool:
     return known_value(params, name, FLAGS, label) in FLAG_ON
 
 
+def known_code(params, name: str, records, label):
+    """A filter naming a record by its code (a category, a department, a unit, as the
+    dashboards' links do): the record, None when blank, else refused like an unknown
+    choice — it listed nothing, with no word why."""
+    value = params.get(name) or ""
+    if not value:
+        return None
+    found = records.filter(code=value[:64]).first()
+    if found is None:
+        raise ValidationError(
+            {
+                name: _("筛选条件“%(label)s”的值无效：%(value)s")
+                % {"label": label, "value": value[:40]}
+            }
+        )
+    return found
+
+
 def year_filter(params, name: str, label) -> int | None:
     """A year filter (a free-text box on the page): a four-digit year the database can
     filter on, None when blank, else refused like an unknown choice (a typo must not list

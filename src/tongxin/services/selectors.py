@@ -8,11 +8,12 @@ from django.db.models import Case, F, IntegerField, Q, QuerySet, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from tongxin.accounts.models import Department
 from tongxin.accounts.scoping import scoped
-from tongxin.core.filters import known_value
+from tongxin.core.filters import known_code, known_value
 from tongxin.geo.models import Unit, subtree_q
 
-from .models import ServiceRequest
+from .models import Category, ServiceRequest
 from .services import OPEN
 
 QUEUES = {
@@ -27,10 +28,12 @@ QUEUES = {
 def request_list_for(user, params) -> QuerySet[ServiceRequest]:
     """The requests a user may see in a queue (`queue`: mine, open — the default —, due_soon,
     overdue, all), narrowed (never widened) by the dashboards' links: `category`,
-    `department` (codes: an unknown one lists nothing) and `unit` (that unit and below). An
-    unknown queue is a ValidationError naming it (`core.filters`), never the whole scope."""
+    `department` (codes) and `unit` (that unit and below). An unknown queue or code is a
+    ValidationError naming it (`core.filters`), never the whole scope."""
     queue = known_value(params, "queue", QUEUES, _("队列")) or "open"
-    category, department = params.get("category"), params.get("department")
+    category = known_code(params, "category", Category.objects.all(), _("诉求类别"))
+    department = known_code(params, "department", Department.objects.all(), _("承办部门"))
+    unit = known_code(params, "unit", Unit.objects.all(), _("区域"))
     requests = scoped(user, ServiceRequest.objects.select_related("category", "department"))
     now = timezone.now()
     if queue in ("mine", "open", "due_soon", "overdue"):
@@ -45,11 +48,12 @@ def request_list_for(user, params) -> QuerySet[ServiceRequest]:
         requests = requests.filter(due_at__gte=now, due_at__lt=now + timedelta(days=2))
     if queue == "overdue":
         requests = requests.filter(due_at__lt=now)
-    narrowed = {"category__code": category, "department__code": department}
-    requests = requests.filter(**{k: v for k, v in narrowed.items() if v})
-    if params.get("unit"):
-        unit = Unit.objects.filter(code=params["unit"]).first()
-        requests = requests.filter(subtree_q(unit.path, "unit_path")) if unit else requests.none()
+    if category is not None:
+        requests = requests.filter(category=category)
+    if department is not None:
+        requests = requests.filter(department=department)
+    if unit is not None:
+        requests = requests.filter(subtree_q(unit.path, "unit_path"))
     # Open requests first: green channel, then the nearest deadline; then the finished ones,
     # newest first (the "all" queue of the dashboards' links is mostly finished requests).
     is_open = Q(status__in=OPEN)
