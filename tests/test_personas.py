@@ -323,6 +323,7 @@ ROUTES = [
     ),
     Route("exchange:import_cancel", IMPORTERS, args=("job_s",), ok=405),
     Route("exchange:import_resume", IMPORTERS, args=("job_s",), ok=405),
+    Route("exchange:import_sheet", IMPORTERS, args=("job_s",), ok=405),
     Route("services:request_list", REQUEST_READERS),
     Route("services:request_export", REQUEST_READERS & LIST_EXPORTERS),
     Route("services:request_new", REQUEST_HANDLERS),
