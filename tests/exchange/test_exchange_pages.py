@@ -230,12 +230,19 @@ def test_a_workbooks_sheet_of_persons_is_offered_and_another_can_be_chosen(
     choose = reverse("exchange:import_sheet", args=[job.pk])
     # A sheet with nothing in it is refused with why; the one read stays.
     page = client.post(choose, {"sheet": "空表"}, follow=True).content.decode()
+    assert AuditEvent.objects.filter(purpose="改读工作表“空表”").count() == 0
     assert "没有表头" in page and '<option value="人员" selected>' in page
     page = client.post(choose, {"sheet": "填表说明"}, follow=True).content.decode()
     assert '<option value="填表说明" selected>' in page and "请按模板填写" in page
+    assert AuditEvent.objects.filter(purpose="改读工作表“填表说明”").exists()
+    # Columns checked on a page showing another sheet than the one now read (a second
+    # tab chose another): refused, nothing starts.
+    post = {f"col_{i}": f for i, f in enumerate(STANDARD_FIELDS)} | {"sheet": "人员"}
+    page = client.post(mapping, post, follow=True).content.decode()
+    assert "读取的工作表或任务状态已变" in page
+    job.refresh_from_db()
+    assert (job.status, job.sheet) == ("mapping", "填表说明")
     client.post(choose, {"sheet": "人员"})
-    post = {f"col_{i}": "" for i in range(len(HEADERS))}
-    post.update({f"col_{i}": f for i, f in enumerate(STANDARD_FIELDS)})
     with django_capture_on_commit_callbacks(execute=True):
         client.post(mapping, post)
     job.refresh_from_db()

@@ -252,7 +252,7 @@ def test_a_uyghur_or_tibetan_ledgers_values_are_read(tmp_path, mode):
             出生日期=female.isoformat(),
             公民身份号码=citizen_id("652801", female, 2),
         ),
-        person_row(2, 民族="قازاق", 性别="ئەر"),
+        person_row(2, 民族="قازاق", 性别="\ufe8b\ufeea\ufead"),  # ئەر in presentation forms
         person_row(3, 民族="خۇيـزۇ", 性别="ئەر"),  # a tatweel stretching the word
         person_row(4, 民族="བོད་རིགས།", 性别="ཕོ་"),
         person_row(5, 民族="ཧོར"),  # not a group's name: refused
@@ -421,6 +421,11 @@ def test_cli_reads_the_sheet_of_persons_behind_an_instructions_sheet(tmp_path, c
     # The sheet named on the command line is read, whatever its headings.
     with pytest.raises(CommandError, match="缺少必需的列"):
         call_command("import_persons", str(path), "--sheet", "填表说明", "--dry-run")
+    # A mistyped sheet fails; the same command without it is a new job, not that one again.
+    with pytest.raises(CommandError, match="没有名为“人員”的工作表（现有：填表说明、人员）"):
+        call_command("import_persons", str(path), "--sheet", "人員", "--dry-run")
+    call_command("import_persons", str(path), "--dry-run", "--json")
+    assert json.loads(capsys.readouterr().out.strip().splitlines()[-1])["unchanged"] == 3
 
 
 def _running(pid: str) -> bool:

@@ -343,15 +343,13 @@ def test_a_workbook_is_read_from_the_sheet_whose_headings_are_known(tmp_path):
     path = _ledger_with_instructions(tmp_path / "ledger.xlsx")
     table = open_table(path, known={"姓名", "性别", "民族", "公民身份号码"})
     assert (table.sheet, table.headers) == ("台账", ["姓名", "性别", "民族", "备注"])
-    assert table.sheets == ["填表说明", "代码", "台账", "统计"]
+    assert table.sheets == ["填表说明", "台账", "统计"]  # to choose among: not the hidden one
     assert [cells[:3] for _n, cells in table.rows] == [["马明", "男", "回族"]]
     # Headings matching nothing known: the first visible sheet, as before.
     assert open_table(path).sheet == "填表说明"
     # A sheet named (chosen on upload) is read whatever its headings.
     assert open_table(path, sheet="统计", known={"姓名"}).headers[:2] == ["社区", "户数"]
-    with pytest.raises(
-        ReadError, match="没有名为“人员”的工作表（现有：填表说明、代码、台账、统计）"
-    ):
+    with pytest.raises(ReadError, match="没有名为“人员”的工作表（现有：填表说明、台账、统计）"):
         open_table(path, sheet="人员")
 
 
@@ -391,3 +389,60 @@ def test_a_workbook_rewritten_in_place_is_scanned_again_for_formulas(tmp_path):
     book.active["B2"] = "=1+1"
     book.save(path)
     assert formula_cells(path) == {2: {2: "=1+1"}}
+
+
+def _renamed_sheet(path: Path, old: str, new: str) -> Path:
+    """The workbook with a sheet's name changed in its XML (openpyxl keeps to Excel's 31
+    characters; a crafted file need not)."""
+    renamed = path.with_name("renamed.xlsx")
+    with zipfile.ZipFile(path) as source, zipfile.ZipFile(renamed, "w") as target:
+        for item in source.infolist():
+            data = source.read(item)
+            if item.filename == "xl/workbook.xml":
+                data = data.replace(f'name="{old}"'.encode(), f'name="{new}"'.encode())
+            target.writestr(item, data)
+    return renamed
+
+
+def test_a_sheet_name_longer_than_a_job_keeps_is_refused_with_why(tmp_path):
+    path = _renamed_sheet(_ledger_with_instructions(tmp_path / "l.xlsx"), "台账", "台" * 120)
+    with pytest.raises(ReadError, match="工作表名称超过 100 个字符"):
+        open_table(path, known={"姓名", "性别", "民族"})
+    with pytest.raises(ReadError, match="没有名为"):
+        open_table(path, sheet="台" * 5000)
+
+
+def test_a_workbook_naming_its_parts_in_another_namespace_gets_no_other_sheets_formulas(
+    tmp_path,
+):
+    """A writer using Strict OOXML's namespaces, its sheets listed in another order than
+    their parts are numbered: the sheet's part is still found (by local names), never
+    guessed from its position, which put the data's formula on the instructions' cells."""
+    import re
+
+    from tongxin.exchange.readers import Formula, formula_cells
+
+    path = _ledger_with_instructions(tmp_path / "l.xlsx", data_formula=True)
+    strict = tmp_path / "strict.xlsx"
+    with zipfile.ZipFile(path) as source, zipfile.ZipFile(strict, "w") as target:
+        for item in source.infolist():
+            data = source.read(item)
+            if item.filename == "xl/workbook.xml":
+                data = data.replace(
+                    b"http://schemas.openxmlformats.org/officeDocument/2006/relationships",
+                    b"http://purl.oclc.org/ooxml/officeDocument/relationships",
+                )
+                sheets = re.findall(rb"<sheet [^>]*/>", data)
+                data = data.replace(b"".join(sheets), b"".join(reversed(sheets)))
+            target.writestr(item, data)
+    # Listed now: 统计, 台账 (the data, part sheet3.xml), 代码, 填表说明.
+    assert formula_cells(strict, 1) == {2: {4: "=1+1"}}
+    assert formula_cells(strict, 3) == {}
+    table = open_table(strict, known={"姓名", "性别"})
+    assert table.sheet == "台账"
+    assert [isinstance(c, Formula) for _n, cells in table.rows for c in cells] == [
+        False,
+        False,
+        False,
+        True,
+    ]

@@ -485,7 +485,9 @@ def _meetings():
     list=extend_schema(
         parameters=[
             choice("kind", MeetingKind.values),
-            OpenApiParameter("year", str, description="YYYY (ignored when malformed)"),
+            OpenApiParameter(
+                "year", str, description="YYYY (anything else is a 400 naming the filter)"
+            ),
         ]
     )
 )

@@ -115,6 +115,7 @@ TIBETAN_ETHNICITIES = {
     "02": ("སོག་རིགས", "སོག་པོ"),
     "03": ("ཧུའེ་རིགས",),
     "04": ("བོད་རིགས", "བོད་པ"),
+    "05": ("ཡུ་གུར་རིགས",),
 }
 
 
@@ -168,14 +169,16 @@ def origin_code(text: str) -> str:
 
 
 # Written the way a keyboard or an older system may give it: Arabic presentation forms
-# (NFKC makes them letters), the tatweel that stretches a word, a Tibetan word's closing
-# tsheg or shad (ཕོ་, མོ།).
-_TATWEEL = "\u0640"
+# (NFKC makes them letters; Uyghur's ە among them comes out as Arabic's ه), the tatweel that
+# stretches a word, marks of direction or joining, a Tibetan word's closing tsheg or shad
+# (ཕོ་, མོ།).
+_DROPPED = dict.fromkeys(map(ord, "\u0640\u200b\u200c\u200d\u200e\u200f\u2066\u2067\u2068\u2069"))
 _TIBETAN_ENDS = "\u0f0b\u0f0d\u0f0e "
 
 
 def plain_text(text: str) -> str:
-    return unicodedata.normalize("NFKC", text).replace(_TATWEEL, "").rstrip(_TIBETAN_ENDS)
+    text = unicodedata.normalize("NFKC", text).translate(_DROPPED).replace("\u0647", "\u06d5")
+    return text.rstrip(_TIBETAN_ENDS)
 
 
 def _looked_up(table: dict):

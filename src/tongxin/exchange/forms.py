@@ -42,8 +42,14 @@ TARGETS = [("", _("（不导入）"))] + [(field, label) for field, label in FIE
 class MappingForm(forms.Form):
     remember = forms.BooleanField(label=_("记住该来源的列对应关系"), required=False, initial=True)
 
-    def __init__(self, *args, headers: list[str], initial_mapping: dict[str, str], **kwargs):
+    # The sheet whose columns were shown: the job's may have changed since.
+    sheet = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def __init__(
+        self, *args, headers: list[str], initial_mapping: dict[str, str], sheet: str, **kwargs
+    ):
         super().__init__(*args, **kwargs)
+        self.fields["sheet"].initial = sheet
         self.headers = headers
         for index, header in enumerate(headers):
             self.fields[f"col_{index}"] = forms.ChoiceField(

@@ -193,10 +193,10 @@ def known_headings(mapping: dict[str, str] | None) -> set[str]:
 
 
 def open_job_file(job: ImportJob) -> Table:
-    """The job's file, and of a workbook the sheet chosen for it."""
-    return open_table(
-        job.path, job.filename, sheet=job.sheet or None, known=known_headings(job.mapping)
-    )
+    """The job's file, and of a workbook the sheet chosen for it. (A job begun before
+    sheets were chosen read the first: it goes on with that one.)"""
+    known = known_headings(job.mapping) if job.sheet or not job.rows_done else ()
+    return open_table(job.path, job.filename, sheet=job.sheet or None, known=known)
 
 
 def remember_mapping(source: str, mapping: dict[str, str], user) -> None:
@@ -1085,9 +1085,13 @@ def job_for_file(
     """The unfinished job for this very file and source (to resume it), or a new one. A
     workbook's sheet is chosen by the job's first run unless named here."""
     digest = file_sha256(path)
-    candidates = ImportJob.objects.filter(
-        file_sha256=digest, source=source, dry_run=dry_run, user=actor
-    ).exclude(status__in=[JobStatus.DONE, JobStatus.CANCELLED])
+    candidates = (
+        ImportJob.objects.filter(file_sha256=digest, source=source, dry_run=dry_run, user=actor)
+        .exclude(status__in=[JobStatus.DONE, JobStatus.CANCELLED])
+        # One that failed before a run took it has nothing to resume: its file could not
+        # be read as asked (a mistyped --sheet), which a new job may be.
+        .exclude(status=JobStatus.FAILED, run_started_at__isnull=True)
+    )
     if sheet:
         candidates = candidates.filter(sheet=sheet)
     unfinished = candidates.first()

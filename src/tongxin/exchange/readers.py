@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import codecs
 import csv
-import functools
 import html
 import itertools
 import re
@@ -32,6 +31,7 @@ SNIFF_BYTES = 1 << 20
 MISREAD_SAMPLE = 1 << 16  # characters looked at for a misread encoding
 SETTLED_AT = 3  # headings a sheet shares with the known ones to be taken without looking on
 MAX_SHEETS = 30  # sheets looked at for the one holding the data
+MAX_SHEET_NAME = 100  # `ImportJob.sheet`
 
 
 class ReadError(Exception):
@@ -55,7 +55,7 @@ class Table:
     kind: str  # "csv" or "xlsx"
     encoding: str = ""
     sheet: str = ""  # the workbook's sheet read
-    sheets: list[str] = field(default_factory=list)  # the workbook's sheets, in order
+    sheets: list[str] = field(default_factory=list)  # the sheets one may choose among
 
 
 def detect_encoding(path: Path) -> str:
@@ -293,20 +293,27 @@ _FORMULA = re.compile(rb"<f([^>]*?)(?:/>|>(.*?)</f>)", re.S)
 _SHARED_INDEX = re.compile(rb'si="([0-9]+)"')
 
 
-def _sheet_part(archive: zipfile.ZipFile, index: int) -> str:
+def _local(tag: str) -> str:
+    return tag.rpartition("}")[2]
+
+
+def _sheet_part(archive: zipfile.ZipFile, index: int) -> str | None:
     """The archive path of the workbook's sheet at `index` (calamine's order: the
-    workbook's own)."""
-    main = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
-    rel = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
+    workbook's own), or None when the workbook does not say. Names are matched without
+    their namespaces: Strict OOXML and some writers use others than Excel's."""
     book = ElementTree.fromstring(archive.read("xl/workbook.xml"))  # noqa: S314 - checked
-    sheets = book.findall(f"{main}sheets/{main}sheet")
-    wanted = sheets[index] if index < len(sheets) else None
+    sheets = [e for e in book.iter() if _local(e.tag) == "sheet"]
+    if index >= len(sheets):
+        return None
+    wanted = next(
+        (value for name, value in sheets[index].attrib.items() if name.endswith("}id")), None
+    )
     rels = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))  # noqa: S314
     for relation in rels:
-        if wanted is not None and relation.get("Id") == wanted.get(rel):
+        if wanted is not None and relation.get("Id") == wanted:
             target = relation.get("Target", "")
             return target.lstrip("/") if target.startswith("/") else f"xl/{target}"
-    return f"xl/worksheets/sheet{index + 1}.xml"
+    return None  # never another sheet's formulas on this one's cells
 
 
 def _column_number(letters: bytes) -> int:
@@ -316,20 +323,32 @@ def _column_number(letters: bytes) -> int:
     return number
 
 
+FORMULA_CACHE_CELLS = 50_000  # scans of at most this many formulas are remembered
+_formula_cache: dict[tuple, dict[int, dict[int, str]]] = {}
+
+
 def formula_cells(path: Path, index: int = 0) -> dict[int, dict[int, str]]:
     """The formulas of the sheet at `index`: row number → column number (1 for A) →
     "=formula". calamine gives only values; the sheet's XML is scanned for formula
     elements, a chunk at a time, and cells are parsed only in chunks that hold one — a
-    sheet without formulas costs one pass of decompression (≈ 2 s at a million rows), made
-    once per process for a file (upload, column preview, run and report open it again)."""
+    sheet without formulas costs one pass of decompression (≈ 2 s at a million rows).
+
+    The last two scans are remembered, by the file's path, modification time and size (a
+    file rewritten in place is scanned again), as upload, column preview, run and report
+    open one file again; not one of a file full of formulas (≈ 380 MB a million)."""
     stat = path.stat()
-    return _formula_cells(str(path), index, stat.st_mtime_ns, stat.st_size)
+    key = (str(path), index, stat.st_mtime_ns, stat.st_size)
+    if key in _formula_cache:
+        return _formula_cache[key]
+    found = _scan_formulas(path, index)
+    if sum(map(len, found.values())) <= FORMULA_CACHE_CELLS:
+        while len(_formula_cache) >= 2:
+            del _formula_cache[next(iter(_formula_cache))]
+        _formula_cache[key] = found
+    return found
 
 
-@functools.lru_cache(maxsize=4)
-def _formula_cells(path: str, index: int, _mtime_ns: int, _size: int) -> dict[int, dict[int, str]]:
-    """`formula_cells`, keyed by the file's modification time and size as well: a file
-    rewritten in place is scanned again."""
+def _scan_formulas(path: Path, index: int) -> dict[int, dict[int, str]]:
     found: dict[int, dict[int, str]] = {}
     shared: dict[bytes, str] = {}  # a shared formula's text, from its first cell
 
@@ -350,16 +369,20 @@ def _formula_cells(path: str, index: int, _mtime_ns: int, _size: int) -> dict[in
             found.setdefault(row, {})[column] = written
 
     try:
-        with zipfile.ZipFile(path) as archive, archive.open(_sheet_part(archive, index)) as xml:
-            carry = b""
-            while chunk := xml.read(1 << 20):
-                data = carry + chunk
-                cut = data.rfind(b"<c ")  # the last cell may go on in the next chunk
-                body, carry = (data[:cut], data[cut:]) if cut > 0 else (b"", data)
-                if _FORMULA_TAG.search(body):
-                    scan(body)
-            if _FORMULA_TAG.search(carry):
-                scan(carry)
+        with zipfile.ZipFile(path) as archive:
+            part = _sheet_part(archive, index)
+            if part is None:
+                return {}
+            with archive.open(part) as xml:
+                carry = b""
+                while chunk := xml.read(1 << 20):
+                    data = carry + chunk
+                    cut = data.rfind(b"<c ")  # the last cell may go on in the next chunk
+                    body, carry = (data[:cut], data[cut:]) if cut > 0 else (b"", data)
+                    if _FORMULA_TAG.search(body):
+                        scan(body)
+                if _FORMULA_TAG.search(carry):
+                    scan(carry)
     except (
         KeyError,  # a part the workbook names is missing
         zipfile.BadZipFile,
@@ -387,23 +410,23 @@ def _choose_sheet(workbook, wanted: str | None, known: Collection[str]):
     `SETTLED_AT` known ones, else the one holding most, else the first: a ledger often
     opens with a sheet of instructions (填表说明) or codes before its data. Each sheet looked
     at is loaded whole (calamine reads no part of one), so the search stops early."""
-    from python_calamine import SheetTypeEnum, SheetVisibleEnum
+    from python_calamine import SheetTypeEnum
 
     metadata = workbook.sheets_metadata
     names = [m.name for m in metadata]
+    worksheets = [i for i, m in enumerate(metadata) if m.typ == SheetTypeEnum.WorkSheet]
     if wanted:
         if wanted not in names:
             raise ReadError(
                 _("工作簿中没有名为“%(sheet)s”的工作表（现有：%(names)s）。")
-                % {"sheet": wanted, "names": "、".join(names)}
+                % {"sheet": wanted[:MAX_SHEET_NAME], "names": "、".join(_offered(workbook))}
             )
         index = names.index(wanted)
+        if index not in worksheets:
+            raise ReadError(_("“%(sheet)s”是图表，不是数据表。") % {"sheet": wanted})
         return workbook.get_sheet_by_index(index), index
-    candidates = [
-        i
-        for i, m in enumerate(metadata)
-        if m.typ == SheetTypeEnum.WorkSheet and m.visible == SheetVisibleEnum.Visible
-    ][:MAX_SHEETS] or [0]
+    candidates = [i for i in worksheets if _visible(metadata[i])][:MAX_SHEETS]
+    candidates = candidates or worksheets[:1] or [0]
     known = set(known)
     best = None  # (known headings, index, sheet)
     for index in candidates:
@@ -417,6 +440,23 @@ def _choose_sheet(workbook, wanted: str | None, known: Collection[str]):
     return best[2], best[1]
 
 
+def _visible(metadata) -> bool:
+    from python_calamine import SheetVisibleEnum
+
+    return metadata.visible == SheetVisibleEnum.Visible
+
+
+def _offered(workbook) -> list[str]:
+    """The sheets an officer may choose among: the visible worksheets (not charts)."""
+    from python_calamine import SheetTypeEnum
+
+    return [
+        m.name
+        for m in workbook.sheets_metadata
+        if m.typ == SheetTypeEnum.WorkSheet and _visible(m) and len(m.name) <= MAX_SHEET_NAME
+    ]
+
+
 def _numbered(rows) -> Iterator[tuple[int, list]]:
     return ((number, cells) for number, cells in enumerate(rows, start=1))
 
@@ -427,11 +467,18 @@ def _open_workbook(path: Path, sheet: str | None, known: Collection[str]):
     try:
         workbook = CalamineWorkbook.from_path(str(path))
         chosen, index = _choose_sheet(workbook, sheet, known)
-        return chosen, index, list(workbook.sheet_names)
+        offered = _offered(workbook)
     except ReadError:
         raise
     except Exception as exc:  # calamine raises its own error types for broken files
         raise ReadError(_("Excel 文件已损坏或不完整：%(why)s") % {"why": str(exc)[:200]}) from exc
+    if len(chosen.name) > MAX_SHEET_NAME:  # Excel allows 31; the job keeps 100
+        raise ReadError(
+            _("工作表名称超过 %(n)d 个字符，请在 Excel 中改短后再上传。") % {"n": MAX_SHEET_NAME}
+        )
+    if chosen.name not in offered:
+        offered.append(chosen.name)  # a hidden sheet read: shown as the one read
+    return chosen, index, offered
 
 
 def _xlsx_rows(path: Path, sheet, index: int) -> Iterator[tuple[int, list]]:

@@ -133,7 +133,14 @@ def import_mapping(request, pk: int):
     headers = table.headers
     # The source's saved choices, and the standard template's for headers it never saw.
     initial = {h: job.mapping.get(h) or STANDARD_MAPPING.get(h, "") for h in headers}
-    form = MappingForm(request.POST or None, headers=headers, initial_mapping=initial)
+    form = MappingForm(
+        request.POST or None, headers=headers, initial_mapping=initial, sheet=job.sheet
+    )
+    if request.method == "POST" and form.is_valid() and form.cleaned_data["sheet"] != job.sheet:
+        # Columns checked against another sheet than the one now read (another tab chose
+        # one since): they would be applied to the wrong columns.
+        messages.error(request, _("读取的工作表或任务状态已变，请按现在的列重新核对。"))
+        return redirect("exchange:import_mapping", pk=job.pk)
     if request.method == "POST" and form.is_valid():
         mapping = form.mapping()
         try:
@@ -142,9 +149,13 @@ def import_mapping(request, pk: int):
             form.add_error(None, str(exc))
         else:
             with transaction.atomic():
-                ImportJob.objects.filter(pk=job.pk).update(
-                    mapping=mapping, status=JobStatus.PENDING
-                )
+                # Still at its columns and on that sheet (a race with another tab).
+                started = ImportJob.objects.filter(
+                    pk=job.pk, status=JobStatus.MAPPING, sheet=form.cleaned_data["sheet"]
+                ).update(mapping=mapping, status=JobStatus.PENDING)
+                if not started:
+                    messages.error(request, _("读取的工作表或任务状态已变，请按现在的列重新核对。"))
+                    return redirect("exchange:import_mapping", pk=job.pk)
                 if form.cleaned_data["remember"]:
                     remember_mapping(job.source, mapping, request.user)
                 audit_record(
@@ -183,6 +194,13 @@ def import_sheet(request, pk: int):
             messages.error(request, str(exc))
         else:
             ImportJob.objects.filter(pk=job.pk, status=JobStatus.MAPPING).update(sheet=chosen)
+            audit_record(
+                action=Action.IMPORT,
+                request=request,
+                object_type="exchange.importjob",
+                object_id=job.pk,
+                purpose=_("改读工作表“%(s)s”") % {"s": chosen},
+            )
     return redirect("exchange:import_mapping", pk=job.pk)
 
 
