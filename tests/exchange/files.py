@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import csv
+import zipfile
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
@@ -57,4 +59,14 @@ def write_xlsx(path: Path, rows: list[dict[str, object]], headers=HEADERS) -> Pa
     return path
 
 
-__all__ = ["GRID_A", "GRID_B", "HEADERS", "person_row", "write_csv", "write_xlsx"]
+def rewritten(path: Path, target: Path, part: str, change: Callable[[bytes], bytes]) -> Path:
+    """A copy of the workbook with one of its XML parts changed (what openpyxl will not
+    write: a formula's shown value, another writer's namespaces, a name Excel refuses)."""
+    with zipfile.ZipFile(path) as source, zipfile.ZipFile(target, "w") as copy:
+        for item in source.infolist():
+            data = source.read(item)
+            copy.writestr(item, change(data) if item.filename == part else data)
+    return target
+
+
+__all__ = ["GRID_A", "GRID_B", "HEADERS", "person_row", "rewritten", "write_csv", "write_xlsx"]

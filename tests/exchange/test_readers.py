@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from tongxin.exchange.readers import MAX_CELL_CHARS, ReadError, open_table
 
-from .files import HEADERS, person_row, write_csv, write_xlsx
+from .files import HEADERS, person_row, rewritten, write_csv, write_xlsx
 
 
 @pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gbk", "gb18030"])
@@ -301,13 +301,9 @@ def test_formula_cells_are_found_whatever_the_writer_put_first(tmp_path):
         '<c r="B3"><f t="shared" si="0"/><v>2</v></c></row></sheetData>'
         '<autoFilter ref="A1:B3"><filterColumn colId="0"/></autoFilter></worksheet>'
     )
-    path = tmp_path / "formulas.xlsx"
-    with zipfile.ZipFile(made) as source, zipfile.ZipFile(path, "w") as target:
-        for item in source.infolist():
-            data = source.read(item)
-            if item.filename == "xl/worksheets/sheet1.xml":
-                data = sheet.encode()
-            target.writestr(item, data)
+    path = rewritten(
+        made, tmp_path / "formulas.xlsx", "xl/worksheets/sheet1.xml", lambda _: sheet.encode()
+    )
     assert formula_cells(path) == {2: {1: '=CONCAT("马","明")', 2: "=1+1"}, 3: {2: "=1+1"}}
     rows = list(open_table(path).rows)
     assert rows[0][1][0] == '=CONCAT("马","明")' and isinstance(rows[0][1][0], Formula)
@@ -394,14 +390,12 @@ def test_a_workbook_rewritten_in_place_is_scanned_again_for_formulas(tmp_path):
 def _renamed_sheet(path: Path, old: str, new: str) -> Path:
     """The workbook with a sheet's name changed in its XML (openpyxl keeps to Excel's 31
     characters; a crafted file need not)."""
-    renamed = path.with_name("renamed.xlsx")
-    with zipfile.ZipFile(path) as source, zipfile.ZipFile(renamed, "w") as target:
-        for item in source.infolist():
-            data = source.read(item)
-            if item.filename == "xl/workbook.xml":
-                data = data.replace(f'name="{old}"'.encode(), f'name="{new}"'.encode())
-            target.writestr(item, data)
-    return renamed
+    return rewritten(
+        path,
+        path.with_name("renamed.xlsx"),
+        "xl/workbook.xml",
+        lambda data: data.replace(f'name="{old}"'.encode(), f'name="{new}"'.encode()),
+    )
 
 
 def test_a_sheet_name_longer_than_a_job_keeps_is_refused_with_why(tmp_path):
@@ -423,18 +417,16 @@ def test_a_workbook_naming_its_parts_in_another_namespace_gets_no_other_sheets_f
     from tongxin.exchange.readers import Formula, formula_cells
 
     path = _ledger_with_instructions(tmp_path / "l.xlsx", data_formula=True)
-    strict = tmp_path / "strict.xlsx"
-    with zipfile.ZipFile(path) as source, zipfile.ZipFile(strict, "w") as target:
-        for item in source.infolist():
-            data = source.read(item)
-            if item.filename == "xl/workbook.xml":
-                data = data.replace(
-                    b"http://schemas.openxmlformats.org/officeDocument/2006/relationships",
-                    b"http://purl.oclc.org/ooxml/officeDocument/relationships",
-                )
-                sheets = re.findall(rb"<sheet [^>]*/>", data)
-                data = data.replace(b"".join(sheets), b"".join(reversed(sheets)))
-            target.writestr(item, data)
+
+    def strict_and_reordered(data: bytes) -> bytes:
+        data = data.replace(
+            b"http://schemas.openxmlformats.org/officeDocument/2006/relationships",
+            b"http://purl.oclc.org/ooxml/officeDocument/relationships",
+        )
+        sheets = re.findall(rb"<sheet [^>]*/>", data)
+        return data.replace(b"".join(sheets), b"".join(reversed(sheets)))
+
+    strict = rewritten(path, tmp_path / "strict.xlsx", "xl/workbook.xml", strict_and_reordered)
     # Listed now: 统计, 台账 (the data, part sheet3.xml), 代码, 填表说明.
     assert formula_cells(strict, 1) == {2: {4: "=1+1"}}
     assert formula_cells(strict, 3) == {}
