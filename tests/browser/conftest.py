@@ -7,6 +7,7 @@ import shutil
 from urllib.parse import urlparse
 
 import pytest
+from django.core.servers.basehttp import ThreadedWSGIServer, WSGIServer
 
 from tongxin.registry.demo import load_demo_city
 
@@ -14,6 +15,28 @@ CHROMIUM = os.environ.get("TONGXIN_CHROMIUM", shutil.which("chromium") or "/usr/
 # Playwright's sync API runs an event loop in this thread; the ORM calls made by fixtures
 # are still synchronous and safe.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+class _OneRequestAtATime(WSGIServer):
+    """Django's server without threads (it answers "Connection: close" then)."""
+
+    def __init__(self, *args, connections_override=None, **kwargs):
+        super().__init__(*args, **kwargs)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _one_request_at_a_time_on_sqlite():
+    """On SQLite the live server's threads share the test database's one connection (it is
+    in memory): two requests at once — htmx checking a field while the page posts — met in
+    it ("cannot start a transaction within a transaction") and failed a test now and then.
+    There the server answers one request at a time; PostgreSQL keeps a connection each."""
+    from django.db import connection
+    from django.test.testcases import LiveServerThread
+
+    if connection.vendor == "sqlite":
+        LiveServerThread.server_class = _OneRequestAtATime
+    yield
+    LiveServerThread.server_class = ThreadedWSGIServer
 
 
 @pytest.fixture(scope="session")
