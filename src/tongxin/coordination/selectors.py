@@ -16,7 +16,6 @@ from django.utils.translation import gettext as _
 from tongxin.accounts.roles import Cap, Role
 from tongxin.accounts.scoping import scoped
 from tongxin.core.filters import flag, known_value, year_filter
-from tongxin.core.validators import CALENDAR_YEARS
 
 from .models import (
     ASSIGNMENT_OPEN,
@@ -147,16 +146,6 @@ def inspection_list_for(user, params=None) -> QuerySet[Inspection]:
     if latest:
         inspections = inspections.exclude(status=InspectionStatus.REINSPECTED)
     return inspections
-
-
-def year_param(value: str | None) -> int | None:
-    """A `?year=` the database can filter on, or None: ASCII digits ("²" passes `isdigit`
-    and fails `int`) of a year in `CALENDAR_YEARS` (year 1 in local time is before the first
-    UTC date, 10000 after the last; the database raises on both)."""
-    value = value or ""
-    if value.isascii() and value.isdigit() and len(value) == 4 and int(value) in CALENDAR_YEARS:
-        return int(value)
-    return None
 
 
 def meeting_list_for(user, params=None) -> QuerySet[JointMeeting]:

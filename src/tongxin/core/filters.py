@@ -58,16 +58,24 @@ def known_code(params, name: str, records, label):
     return found
 
 
+def year_param(value: str | None) -> int | None:
+    """A `?year=` the database can filter on, or None: ASCII digits ("²" passes `isdigit`
+    and fails `int`) of a year in `CALENDAR_YEARS` (year 1 in local time is before the first
+    UTC date, 10000 after the last; the database raises on both)."""
+    value = value or ""
+    if value.isascii() and value.isdigit() and len(value) == 4 and int(value) in CALENDAR_YEARS:
+        return int(value)
+    return None
+
+
 def year_filter(params, name: str, label) -> int | None:
-    """A year filter (a free-text box on the page): a four-digit year the database can
-    filter on, None when blank, else refused like an unknown choice (a typo must not list
-    every year). Year 1 in local time is before the first UTC date, 10000 after the last."""
+    """A year filter (a free-text box on the page): `year_param`'s year, None when blank,
+    else refused like an unknown choice (a typo must not list every year)."""
     value = params.get(name) or ""
     if not value:
         return None
-    # ASCII digits: "²" passes `isdigit` and fails `int`.
-    if value.isascii() and value.isdigit() and len(value) == 4 and int(value) in CALENDAR_YEARS:
-        return int(value)
+    if (year := year_param(value)) is not None:
+        return year
     raise ValidationError(
         {
             name: _("筛选条件“%(label)s”的值无效：%(value)s（应为四位年份，如 %(year)d）")
