@@ -1,5 +1,6 @@
 """Importing persons: semantics, tolerance, reports, re-runs and the CLI."""
 
+import csv
 import json
 import os
 import re
@@ -865,3 +866,25 @@ def test_a_corrected_report_of_rejected_rows_imports_without_the_reports_quotes(
     assert (job.created, job.rejected) == (1, 0), job.message
     person = Person.objects.get(id_number_hash=document_hash(row["公民身份号码"]))
     assert person.phone == "13900000007"
+
+
+@pytest.mark.django_db
+def test_a_corrected_report_saved_as_csv_imports_without_the_reports_quotes(tmp_path):
+    """Excel keeps the report's quote when the sheet is saved as CSV: it is taken off there
+    too, and only before what a spreadsheet would take for a formula."""
+    row = person_row(8, 性别="X", 联系电话="+8613900000008", 工作单位="'老马'拉面馆")
+    job = run(write_csv(tmp_path / "ledger.csv", [row]))
+    book = load_workbook(job.error_report)
+    sheet = book.active
+    headings = [c.value for c in sheet[1]]
+    cells = [c.value for c in sheet[2]]
+    cells[headings.index("性别")] = "男"
+    corrected = tmp_path / "corrected.csv"
+    with corrected.open("w", encoding="utf-8-sig", newline="") as fh:
+        csv.writer(fh).writerows([headings, cells])
+    assert "'+8613900000008" in corrected.read_text(encoding="utf-8-sig")
+    job = run(corrected)
+    assert (job.created, job.rejected) == (1, 0), job.message
+    person = Person.objects.get(id_number_hash=document_hash(row["公民身份号码"]))
+    assert person.phone == "13900000008"
+    assert person.employer == "'老马'拉面馆"  # a quote before ordinary text is kept

@@ -244,6 +244,8 @@ def _csv_rows(path: Path, encoding: str) -> Iterator[tuple[int, list]]:
                     % {"row": number + 1, "enc": encoding}
                 ) from exc
             number += 1
+            if "'" in "".join(cells):  # rare: one look at the row, not one per cell
+                cells = [_unquoted(c) for c in cells]
             yield number, cells
 
 
@@ -271,12 +273,17 @@ def check_xlsx(path: Path) -> None:
 _NEUTRALISED = frozenset("'" + start for start in FORMULA_STARTS)
 
 
+def _unquoted(value: str) -> str:
+    # Our own reports quote text a spreadsheet would take for a formula ('+86…,
+    # '=HYPERLINK…, `core.cells.neutralise`); an officer corrects such a report and uploads
+    # it again, as it is or saved as CSV, so the quote is taken off, as Excel does with one
+    # typed.
+    return value[1:] if value[:2] in _NEUTRALISED else value
+
+
 def _xlsx_value(value):
     if type(value) is str:
-        # Our own reports quote text a spreadsheet would take for a formula ('+86…,
-        # '=HYPERLINK…, `core.cells.neutralise`); an officer corrects such a report and
-        # uploads it again, so the quote is taken off, as Excel does with one typed.
-        return value[1:] if value[:2] in _NEUTRALISED else value
+        return _unquoted(value)
     if isinstance(value, datetime):
         return value.date() if value.time() == datetime.min.time() else value
     if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
