@@ -223,7 +223,10 @@ def test_a_year_no_calendar_holds_is_never_a_crash(client, year):
     nothing, and the export is refused (a wrong year listed every year)."""
     _meetings()
     login_as(client, "district_officer")
-    assert client.get(reverse("coordination:statistics"), {"year": year}).status_code == 200
+    statistics = client.get(reverse("coordination:statistics"), {"year": year})
+    assert statistics.status_code == 200
+    this_year = timezone.localdate().year
+    assert f"“年度”的值无效：{year[:40]}，显示的是 {this_year}。" in statistics.content.decode()
     for name in ("meeting_list", "assessment_list"):
         page = client.get(reverse(f"coordination:{name}"), {"year": year})
         assert page.status_code == 200 and "筛选条件“年度”的值无效" in page.content.decode()

@@ -170,6 +170,25 @@ def test_statistics_page_for_the_street(client):
 
 
 @pytest.mark.django_db
+def test_a_malformed_or_reversed_period_is_said_not_silently_replaced(client):
+    officer = community_officer(1)
+    street_officer()
+    dispute(officer, COMMUNITIES[0], found_on=date(2026, 3, 1))
+    login_as(client, "xidajie")
+    url = reverse("disputes:statistics")
+    page = client.get(url, {"from": "2026-3x", "to": "2026-03", "by": "kind"}).content.decode()
+    assert "“起始月份”的值无效：2026-3x，显示的是 2025-04。" in page
+    assert '<th scope="row">房屋租赁纠纷</th>\n  <td>1</td>' in page
+    # A start after the end showed no month at all; the twelve months to the end instead.
+    page = client.get(url, {"from": "2026-05", "to": "2026-03"}).content.decode()
+    assert "“起始月份”的值无效：2026-05，显示的是 2025-04。" in page
+    assert 'value="2025-04"' in page and 'value="2026-03"' in page
+    page = client.get(url, {"from": "2026-03", "to": "三月"}).content.decode()
+    assert f"“截止月份”的值无效：三月，显示的是 {timezone.localdate():%Y-%m}。" in page
+    assert "值无效" not in client.get(url).content.decode()  # the defaults, asked for nothing
+
+
+@pytest.mark.django_db
 def test_the_pages_speak_english_too(client):
     login_as(client, "street_officer")
     client.post(reverse("set_language"), {"language": "en", "next": "/"})

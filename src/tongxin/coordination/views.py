@@ -22,7 +22,7 @@ from tongxin.accounts.decorators import capability_required
 from tongxin.accounts.models import Department, User
 from tongxin.accounts.roles import Cap, Role
 from tongxin.accounts.scoping import get_scoped_or_404, scoped
-from tongxin.core.filters import filtered, refuses_bad_filters, year_param
+from tongxin.core.filters import filtered, refuses_bad_filters, say_shown_instead, year_param
 from tongxin.disputes.selectors import calendar_root
 from tongxin.exchange.lists import export_context, export_response
 from tongxin.geo.models import Level, Unit, subtree_q
@@ -957,7 +957,10 @@ def statistics(request):
     by = request.GET.get("by", "month")
     if by not in metrics.GROUPINGS:
         by = "month"
-    year_value = year_param(request.GET.get("year")) or timezone.localdate().year
+    year_value = year_param(request.GET.get("year"))
+    if year_value is None:
+        year_value = timezone.localdate().year
+        say_shown_instead(request, "year", _("年度"), year_value)
     assignments = scoped(
         user,
         metrics.assignments_in_year(year_value).filter(subtree_q(root.path, "assignee_path")),

@@ -68,6 +68,18 @@ def year_param(value: str | None) -> int | None:
     return None
 
 
+def say_shown_instead(request, name: str, label, shown) -> None:
+    """A statistics page shows a period whatever it is asked (its default for a malformed
+    one); a typo in the period is said, not silently replaced by the default."""
+    value = request.GET.get(name) or ""
+    if value:
+        messages.warning(
+            request,
+            _("“%(label)s”的值无效：%(value)s，显示的是 %(shown)s。")
+            % {"label": label, "value": value[:40], "shown": shown},
+        )
+
+
 def year_filter(params, name: str, label) -> int | None:
     """A year filter (a free-text box on the page): `year_param`'s year, None when blank,
     else refused like an unknown choice (a typo must not list every year)."""

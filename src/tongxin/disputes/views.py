@@ -17,7 +17,7 @@ from tongxin.accounts.decorators import capability_required
 from tongxin.accounts.roles import Cap
 from tongxin.accounts.scoping import get_scoped_or_404, scoped
 from tongxin.audit.services import Action, audit_record
-from tongxin.core.filters import filtered, refuses_bad_filters
+from tongxin.core.filters import filtered, refuses_bad_filters, say_shown_instead
 from tongxin.exchange.lists import export_context, export_response
 from tongxin.geo.models import Level, subtree_q
 from tongxin.registry.models import Person
@@ -577,11 +577,14 @@ def statistics(request):
     if root is None:
         raise Http404
     today = timezone.localdate()
-    date_to_month = selectors.parse_month(request.GET.get("to")) or month_start(today)
-    date_from = (
-        selectors.parse_month(request.GET.get("from"))
-        or selectors.months_back(date_to_month, 12)[0]
-    )
+    date_to_month = selectors.parse_month(request.GET.get("to"))
+    if date_to_month is None:
+        date_to_month = month_start(today)
+        say_shown_instead(request, "to", _("截止月份"), f"{date_to_month:%Y-%m}")
+    date_from = selectors.parse_month(request.GET.get("from"))
+    if date_from is None or date_from > date_to_month:
+        date_from = selectors.months_back(date_to_month, 12)[0]
+        say_shown_instead(request, "from", _("起始月份"), f"{date_from:%Y-%m}")
     date_to = services.next_month(date_to_month) - timedelta(days=1)
     by = request.GET.get("by", "month")
     if by not in metrics.GROUPINGS:
