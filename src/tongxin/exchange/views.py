@@ -120,6 +120,13 @@ def _preview(job: ImportJob, rows: int = 3) -> tuple[Table, list[list[str]]]:
     return table, sample
 
 
+def _columns_changed(request, job):
+    """The columns were checked against what is no longer read (another tab chose another
+    sheet, or started the job): back to the mapping page, which shows what is read now."""
+    messages.error(request, _("读取的工作表或任务状态已变，请按现在的列重新核对。"))
+    return redirect("exchange:import_mapping", pk=job.pk)
+
+
 @capability_required(Cap.PERSON_IMPORT)
 def import_mapping(request, pk: int):
     job = _job(request, pk)
@@ -139,8 +146,7 @@ def import_mapping(request, pk: int):
     if request.method == "POST" and form.is_valid() and form.cleaned_data["sheet"] != job.sheet:
         # Columns checked against another sheet than the one now read (another tab chose
         # one since): they would be applied to the wrong columns.
-        messages.error(request, _("读取的工作表或任务状态已变，请按现在的列重新核对。"))
-        return redirect("exchange:import_mapping", pk=job.pk)
+        return _columns_changed(request, job)
     if request.method == "POST" and form.is_valid():
         mapping = form.mapping()
         try:
@@ -154,8 +160,7 @@ def import_mapping(request, pk: int):
                     pk=job.pk, status=JobStatus.MAPPING, sheet=form.cleaned_data["sheet"]
                 ).update(mapping=mapping, status=JobStatus.PENDING)
                 if not started:
-                    messages.error(request, _("读取的工作表或任务状态已变，请按现在的列重新核对。"))
-                    return redirect("exchange:import_mapping", pk=job.pk)
+                    return _columns_changed(request, job)
                 if form.cleaned_data["remember"]:
                     remember_mapping(job.source, mapping, request.user)
                 audit_record(
