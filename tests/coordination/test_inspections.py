@@ -353,3 +353,34 @@ def test_the_inspection_list_exports_with_its_filters_and_failed_counts(client):
     assert set(rows({"overdue": "1"})) == {late.number}
     client.force_login(liaison)  # the education department sees its own window units
     assert late.number in rows({})
+
+
+@pytest.mark.django_db
+def test_after_an_error_the_inspection_form_shows_back_each_result_note_and_deadline(client):
+    """A failed item must not come back as 符合: one more click would record a pass."""
+    office, liaison, school = setup_window()
+    general = ChecklistTemplate.objects.get(code="window_general")
+    items = list(general.items.filter(active=True))
+    login_as(client, "district_officer")
+    url = reverse("coordination:inspection_new")
+    data = {"inspected_on": "2026-03-05", "inspectors": "李某", "summary": "复查"}
+    data |= {f"result-{i.pk}": "pass" for i in items}
+    data[f"result-{items[1].pk}"] = "fail"
+    data[f"note-{items[1].pk}"] = "仍未分开操作间"
+    data["rectification_due"] = "2026-03-01"  # before the inspection: refused
+    response = client.post(f"{url}?window_unit={school.pk}&template={general.pk}", data)
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert not Inspection.objects.filter(window_unit=school).exists()
+    assert "请规定晚于检查日期的整改期限" in page
+    fail, passed = items[1].pk, items[0].pk
+    assert f'id="r-{fail}-fail" value="fail" checked>' in page
+    assert f'id="r-{fail}-pass" value="pass">' in page
+    assert f'id="r-{passed}-pass" value="pass" checked>' in page
+    assert 'value="仍未分开操作间"' in page
+    assert 'name="rectification_due" value="2026-03-01"' in page
+    # A fresh form starts on 符合 with the default deadline.
+    fresh = client.get(url, {"window_unit": school.pk, "template": general.pk}).content.decode()
+    assert f'id="r-{fail}-pass" value="pass" checked>' in fresh
+    default_due = timezone.localdate() + timedelta(days=30)
+    assert f'name="rectification_due" value="{default_due:%Y-%m-%d}"' in fresh

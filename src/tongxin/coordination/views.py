@@ -554,6 +554,14 @@ def inspection_new(request):
         else:
             _ok(request, _("已记录检查 %(n)s。") % {"n": inspection.number})
             return redirect("coordination:inspection_detail", pk=inspection.pk)
+    # After an error the form shows back each item's result and note as posted (a fresh
+    # form starts on 符合): re-saving must never turn a failed item into a pass.
+    for item in items:
+        posted = request.POST.get(f"result-{item.pk}")
+        item.shown_result = (  # type: ignore[attr-defined]
+            posted if posted in FindingResult.values else FindingResult.PASS
+        )
+        item.shown_note = request.POST.get(f"note-{item.pk}", "")  # type: ignore[attr-defined]
     return render(
         request,
         "coordination/inspection_form.html",
