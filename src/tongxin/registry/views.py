@@ -18,6 +18,7 @@ from tongxin.core.codes import ETHNICITY_NAMES
 from tongxin.core.filters import refuses_bad_filters
 from tongxin.geo.divisions import county_level_name, province_names
 from tongxin.geo.models import Level, Unit
+from tongxin.services.selectors import requests_of_person
 
 from . import services
 from .codes import HousingKind
@@ -155,6 +156,10 @@ def person_detail(request, pk: int):
             ),
             "households": households,
             "facts": facts_visible_to(request.user, person),
+            # Through the scope of the request pages: a department sees only what is
+            # referred to it, a grid worker only their grid's (accounts.scoping).
+            "requests": requests_of_person(request.user, person),
+            "can_read_requests": request.user.can(Cap.REQUEST_READ),
             "history": change_history(person),
             "access_log": _access_log(person),
             "can_write": request.user.can(Cap.PERSON_WRITE) and in_scope,

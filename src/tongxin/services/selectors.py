@@ -25,6 +25,15 @@ QUEUES = {
 }
 
 
+def requests_of_person(user, person) -> QuerySet[ServiceRequest]:
+    """A person's requests (with their emergency aid) that this user may see: the same scope
+    as the request pages, so the person file never shows a request its reader cannot open."""
+    return scoped(
+        user,
+        ServiceRequest.objects.filter(person=person).select_related("category", "assistance"),
+    ).order_by("-received_at", "-pk")
+
+
 def request_list_for(user, params) -> QuerySet[ServiceRequest]:
     """The requests a user may see in a queue (`queue`: mine, open — the default —, due_soon,
     overdue, all), narrowed (never widened) by the dashboards' links: `category`,
