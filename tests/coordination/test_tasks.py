@@ -433,3 +433,33 @@ def test_an_unknown_filter_value_is_named_and_never_widens_the_lists_or_their_ex
     for query in ({"latest": "0"}, {"overdue": "1", "status": "rectifying"}):
         page = client.get(reverse("coordination:inspection_list"), query).content.decode()
         assert "值无效" not in page, query
+
+
+@pytest.mark.django_db
+def test_a_wrong_score_is_refused_and_the_typed_scores_and_notes_are_shown_back(client):
+    office = User.objects.get(username="district_officer")
+    assessment = services.assessment_open(actor=office, year=2025, unit=unit(STREET))
+    scores = {s.criterion.code: s for s in assessment.scores.select_related("criterion")}
+    registry, publicity = scores["registry"].criterion_id, scores["publicity"].criterion_id
+    total = assessment.total
+    login_as(client, "district_officer")
+    url = reverse("coordination:assessment_detail", args=[assessment.pk])
+    for wrong in ("NaN", "inf", "-Infinity", "sNaN"):
+        response = client.post(url, {f"score-{registry}": wrong})
+        assert response.status_code == 200, wrong
+        assert "信息采集和动态管理 的得分应为数字。" in response.content.decode()
+    typed = {
+        f"score-{registry}": "30",
+        f"score-{publicity}": "12",
+        f"note-{publicity}": "宣传栏已更新",
+        "veto_reason": "待核实",
+    }
+    page = client.post(url, typed).content.decode()
+    assert "的得分应在 0 到 20.0 之间。" in page
+    assert f'name="score-{registry}" value="30"' in page
+    assert f'name="score-{publicity}" value="12"' in page
+    assert f'name="note-{publicity}" value="宣传栏已更新"' in page
+    assert 'name="veto_reason" value="待核实"' in page
+    assessment.refresh_from_db()  # nothing saved
+    assert (assessment.total, assessment.veto) == (total, False)
+    assert assessment.scores.get(criterion_id=publicity).note == ""

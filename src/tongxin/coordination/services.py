@@ -824,6 +824,8 @@ def assessment_score(
         if score.criterion_id not in scores or score.criterion.is_veto:
             continue
         value, note = scores[score.criterion_id]
+        if not value.is_finite():  # NaN or Infinity: Decimal reads them, no score is one
+            raise CoordinationError(_("%(c)s 的得分应为数字。") % {"c": score.criterion.name})
         if not Decimal(0) <= value <= score.criterion.max_score:
             raise CoordinationError(
                 _("%(c)s 的得分应在 0 到 %(m)s 之间。")

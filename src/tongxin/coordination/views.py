@@ -399,6 +399,20 @@ def assessment_export(request):
     return export_response(request, ASSESSMENTS, assessment_rows(assessments))
 
 
+def _scores_from_post(post, assessment: Assessment) -> dict[int, tuple[Decimal, str]]:
+    given: dict[int, tuple[Decimal, str]] = {}
+    for score in assessment.scores.all():
+        raw = post.get(f"score-{score.criterion_id}", "").strip()
+        if raw == "":
+            continue
+        try:
+            value = Decimal(raw)
+        except InvalidOperation as exc:
+            raise services.CoordinationError(_("得分应为数字。")) from exc
+        given[score.criterion_id] = (value, post.get(f"note-{score.criterion_id}", ""))
+    return given
+
+
 @capability_required(Cap.DASHBOARD)
 def assessment_detail(request, pk: int):
     assessment = get_scoped_or_404(request.user, Assessment.objects.select_related("unit"), pk=pk)
@@ -408,40 +422,38 @@ def assessment_detail(request, pk: int):
         and services.unit_in_scope(request.user, assessment.unit)
         and request.user.unit_id != assessment.unit_id
     )
+    typed = None  # what was posted, shown back after an error
     if request.method == "POST":
         if not can_manage:
             return render(request, "403.html", status=403)
+        finalize = request.POST.get("action") == "finalize"
         try:
-            if request.POST.get("action") == "finalize":
+            if finalize:
                 services.assessment_finalize(
                     actor=request.user, assessment=assessment, http_request=request
                 )
                 _ok(request, _("已定档。"))
             else:
-                given: dict[int, tuple[Decimal, str]] = {}
-                for score in assessment.scores.all():
-                    raw = request.POST.get(f"score-{score.criterion_id}", "")
-                    if raw == "":
-                        continue
-                    try:
-                        given[score.criterion_id] = (
-                            Decimal(raw),
-                            request.POST.get(f"note-{score.criterion_id}", ""),
-                        )
-                    except InvalidOperation as exc:
-                        raise services.CoordinationError(_("得分应为数字。")) from exc
                 services.assessment_score(
                     actor=request.user,
                     assessment=assessment,
-                    scores=given,
+                    scores=_scores_from_post(request.POST, assessment),
                     veto_reason=request.POST.get("veto_reason", ""),
                     http_request=request,
                 )
                 _ok(request, _("已保存评分。"))
         except services.CoordinationError as exc:
             messages.error(request, str(exc))
-        return redirect("coordination:assessment_detail", pk=assessment.pk)
-    scores = assessment.scores.select_related("criterion")
+            if finalize:
+                return redirect("coordination:assessment_detail", pk=assessment.pk)
+            typed = request.POST
+        else:
+            return redirect("coordination:assessment_detail", pk=assessment.pk)
+    scores = list(assessment.scores.select_related("criterion"))
+    for s in scores:
+        key = s.criterion_id
+        s.shown_score = typed.get(f"score-{key}", "") if typed else s.score  # type: ignore[attr-defined]
+        s.shown_note = typed.get(f"note-{key}", "") if typed else s.note  # type: ignore[attr-defined]
     return render(
         request,
         "coordination/assessment_detail.html",
@@ -450,6 +462,7 @@ def assessment_detail(request, pk: int):
             "scores": scores,
             "maximum": sum(s.criterion.max_score for s in scores if not s.criterion.is_veto),
             "can_manage": can_manage,
+            "veto_reason": typed.get("veto_reason", "") if typed else assessment.manual_veto_reason,
         },
     )
 
