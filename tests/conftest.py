@@ -12,6 +12,7 @@ from hypothesis import settings as hypothesis_settings
 
 from tongxin.accounts.models import User
 from tongxin.registry.demo import load_demo_city
+from tongxin.services import workdays
 
 # CI runs the property tests and fuzzers on fixed examples, so a red build is reproducible;
 # local runs draw new examples each time and keep finding new cases.
@@ -45,6 +46,12 @@ def django_db_setup(django_db_setup, django_db_blocker):
 @pytest.fixture(autouse=True)
 def _not_demo_mode(settings):
     settings.DEMO = False
+
+
+@pytest.fixture(autouse=True)
+def _entered_holidays_read_afresh():
+    # Each test's holidays are its own (the days entered are remembered for a minute).
+    workdays.forget_entered_days()
 
 
 @pytest.fixture(autouse=True)

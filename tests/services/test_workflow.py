@@ -45,6 +45,7 @@ def at(day: date, hour: int = 10) -> datetime:
         (date(2026, 11, 20), 10, date(2026, 12, 4)),  # an ordinary fortnight
     ],
 )
+@pytest.mark.django_db  # holidays entered by hand are read from the database
 def test_deadlines_count_chinese_working_days(received, days, due):
     assert add_working_days(received, days) == due
 

@@ -64,6 +64,7 @@ class Cap(models.TextChoices):
     ACCOUNT_MANAGE = "account.manage", _("管理账户")
     POLICY_MANAGE = "policy.manage", _("管理安全策略")
     AUDIT_READ = "audit.read", _("查看审计日志")
+    CALENDAR_MANAGE = "calendar.manage", _("维护节假日安排")
 
 
 _STAFF_READ = {Cap.PERSON_READ, Cap.GEO_READ, Cap.DASHBOARD, Cap.REQUEST_READ, Cap.REQUEST_HANDLE}
@@ -135,7 +136,7 @@ CAPABILITIES: dict[str, set[str]] = {
     # Staff of an origin region's working station see only what is shared with their region
     # (accounts.scoping, `scope_liaison_q`), nothing of the city's registry or jurisdiction.
     Role.ORIGIN_LIAISON: {Cap.COOPERATION_READ},
-    Role.SYSTEM_ADMIN: {Cap.ACCOUNT_MANAGE, Cap.GEO_READ},
+    Role.SYSTEM_ADMIN: {Cap.ACCOUNT_MANAGE, Cap.GEO_READ, Cap.CALENDAR_MANAGE},
     Role.SECURITY_ADMIN: {Cap.POLICY_MANAGE},
     Role.AUDITOR: {Cap.AUDIT_READ},
 }

@@ -25,6 +25,7 @@ NAVIGATION = [
     ("accounts:department_list", _("成员单位"), Cap.GEO_READ),
     ("accounts:user_list", _("账户管理"), Cap.ACCOUNT_MANAGE),
     ("accounts:policy", _("安全策略"), Cap.POLICY_MANAGE),
+    ("work_calendar", _("节假日安排"), Cap.CALENDAR_MANAGE),
     ("audit:events", _("审计日志"), Cap.AUDIT_READ),
 ]
 

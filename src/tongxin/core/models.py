@@ -1,4 +1,6 @@
+from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class KeyCheck(models.Model):
@@ -23,3 +25,24 @@ class DeferredIndex(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class CalendarDay(models.Model):
+    """A holiday or an adjusted working day (调休上班) of the State Council's yearly notice,
+    entered by hand: the chinese-calendar package is released weeks after the notice, and
+    until then its next year is Monday to Friday. An entered day wins over the package."""
+
+    day = models.DateField(_("日期"), unique=True)
+    workday = models.BooleanField(_("上班"))
+    name = models.CharField(_("说明"), max_length=50)
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    entered_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["day"]
+        verbose_name = _("节假日安排")
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.name}"
