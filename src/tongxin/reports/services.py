@@ -56,6 +56,16 @@ def review_refusal(user: User, form: StatForm) -> str:
     return ""
 
 
+def configure_refusal(user: User) -> str:
+    """Why `user` may not change the columns ("" if they may): there is one template for
+    the whole city, so only the city's bureau configures it."""
+    if not user.can(Cap.REPORT_CONFIGURE):
+        return _("您没有配置统计报表的权限。")
+    if user.unit is None or user.unit.level != Level.CITY:
+        return _("报表列全市统一，由市级民宗部门配置。")
+    return ""
+
+
 def _reviewers(unit: Unit):
     if unit.parent_id is None:
         return []
@@ -200,29 +210,47 @@ def column_save(
     keys: str,
     order: int,
     active: bool = True,
+    column: ReportColumn | None = None,
     request=None,
 ) -> ReportColumn:
-    """Add a column or change one; the expression must name real counts. Forms already
+    """Add a column (`column` None: its code must be new in the template) or change
+    `column` (its code stays); the expression must name real counts. Forms already
     submitted keep the columns they were submitted with."""
-    if not actor.can(Cap.REPORT_CONFIGURE):
-        raise PermissionDenied(_("您没有配置统计报表的权限。"))
+    refusal = configure_refusal(actor)
+    if refusal:
+        raise PermissionDenied(refusal)
     try:
         cols.parse(keys)
     except ValueError as exc:
         raise ValidationError({"keys": [str(exc)]}) from None
     if not label.strip():
         raise ValidationError({"label": [_("请填写列名。")]})
-    column, created = ReportColumn.objects.update_or_create(
-        template=template,
-        code=code,
-        defaults={
-            "group": group.strip(),
-            "label": label.strip(),
-            "keys": " ".join(keys.split()),
-            "order": order,
-            "active": active,
-        },
-    )
+    created = column is None
+    if column is None:
+        existing = (
+            ReportColumn.objects.select_for_update().filter(template=template, code=code).first()
+        )
+        if existing is not None:
+            raise ValidationError(
+                {
+                    "code": [
+                        _(
+                            "代码 %(code)s 已被报表列「%(label)s」使用，请换一个代码；"
+                            "如需修改该列，请在列表中点击“修改”。"
+                        )
+                        % {"code": code, "label": existing.label}
+                    ]
+                }
+            )
+        column = ReportColumn(template=template, code=code)
+    elif column.template_id != template.pk or column.code != code:
+        raise ValidationError({"code": [_("报表列的代码保存后不能修改。")]})
+    column.group = group.strip()
+    column.label = label.strip()
+    column.keys = " ".join(keys.split())
+    column.order = order
+    column.active = active
+    column.save()
     audit_record(
         action=Action.CREATE if created else Action.UPDATE,
         actor=actor,

@@ -68,6 +68,7 @@ def index(request):
             "accepted": sum(1 for e in children if e.state == FormStatus.ACCEPTED),
             "crumbs": _crumbs(request.user, unit),
             "template": template,
+            "can_configure": not services.configure_refusal(request.user),
         },
     )
 
@@ -206,8 +207,15 @@ def form_diff(request, code: str, period: str):
     )
 
 
+def _may_configure(request) -> None:
+    refusal = services.configure_refusal(request.user)
+    if refusal:
+        raise PermissionDenied(refusal)
+
+
 @capability_required(Cap.REPORT_CONFIGURE)
 def column_list(request):
+    _may_configure(request)
     template = tables.default_template()
     return render(
         request,
@@ -218,6 +226,7 @@ def column_list(request):
 
 @capability_required(Cap.REPORT_CONFIGURE)
 def column_edit(request, code: str | None = None):
+    _may_configure(request)
     template = tables.default_template()
     column = ReportColumn.objects.filter(template=template, code=code).first() if code else None
     if code and column is None:
@@ -235,6 +244,7 @@ def column_edit(request, code: str | None = None):
                 keys=d["keys"],
                 order=d["order"],
                 active=d["active"],
+                column=column,
                 request=request,
             )
             messages.success(request, _("报表列已保存；已上报的报表不受影响。"))
