@@ -318,3 +318,33 @@ def test_an_unknown_filter_value_is_named_and_never_widens_the_lists_or_their_ex
     assert rental.number in export and family.number not in export
     api = client.get(reverse("api:disputes-list"), {"kind": "family"}).json()["results"]
     assert [d["number"] for d in api] == [family.number]
+
+
+@pytest.mark.django_db
+def test_a_refused_escalation_or_follow_up_keeps_the_level_head_count_and_choices(client):
+    """After an error the incident must not go up as 一般 with 0 people."""
+    from tongxin.disputes import services
+    from tongxin.disputes.models import Incident
+
+    officer = community_officer(1)
+    case = dispute(officer, COMMUNITIES[0])
+    login_as(client, "community_1")
+    url = reverse("disputes:dispute_detail", args=[case.pk])
+    escalate = {"action": "escalate", "severity": "major", "people_involved": "30"}
+    page = client.post(url, escalate | {"summary": ""}).content.decode()
+    assert "事件概况：" in page and not Incident.objects.filter(dispute=case).exists()
+    assert '<option value="major" selected>' in page
+    assert 'name="people_involved" inputmode="numeric" value="30"' in page
+    page = client.post(
+        url, escalate | {"people_involved": "三十", "summary": "聚集"}
+    ).content.decode()
+    assert "涉及人数：" in page and "请选择事件等级" not in page
+    assert 'value="三十"' in page and '<option value="major" selected>' in page
+
+    services.dispute_conclude(actor=officer, dispute=case, result="court")
+    future = (timezone.localdate() + timedelta(days=3)).isoformat()
+    follow_up = {"action": "follow_up", "on": future, "method": "上门回访", "honoured": "no"}
+    page = client.post(url, follow_up | {"note": "拒不履行"}).content.decode()
+    assert "回访日期不能晚于今天。" in page and case.follow_ups.count() == 0
+    assert f'name="on" value="{future}"' in page and 'name="method" value="上门回访"' in page
+    assert '<option value="no" selected>' in page

@@ -360,7 +360,7 @@ def _act(request, dispute: Dispute) -> str:
     if action == "follow_up":
         form = FollowUpForm(post)
         if not form.is_valid():
-            raise services.DisputeError(_("请完整填写回访日期、方式和回访情况。"))
+            raise services.DisputeError(_field_errors(form))
         services.follow_up_add(
             actor=user, dispute=dispute, http_request=request, **form.cleaned_data
         )
@@ -381,7 +381,7 @@ def _act(request, dispute: Dispute) -> str:
     if action == "escalate":
         form = EscalateForm(post)
         if not form.is_valid():
-            raise services.DisputeError(_("请选择事件等级并填写事件概况。"))
+            raise services.DisputeError(_field_errors(form))
         incident = services.dispute_escalate(
             actor=user, dispute=dispute, http_request=request, **form.cleaned_data
         )
@@ -399,6 +399,16 @@ def _act(request, dispute: Dispute) -> str:
         )
         return _("已上传。")
     raise services.DisputeError(_("未知的操作。"))
+
+
+def _field_errors(form) -> str:
+    """The problems of one of the detail page's small forms, each named by its field
+    (「涉及人数：请输入整数。」), so the message says what to correct."""
+    return " ".join(
+        f"{form.fields[name].label}：{error}" if name in form.fields else str(error)
+        for name, errors in form.errors.items()
+        for error in errors
+    )
 
 
 @capability_required(Cap.DISPUTE_READ)
