@@ -106,8 +106,9 @@ class ServiceRequest(models.Model):
     scope_capability = Cap.REQUEST_READ
     scope_path_field = "unit_path"
     scope_owner_field = "received_by"
-    # A department sees what is referred to it, as handler or co-handler.
-    scope_department_fields = ("department", "co_departments")
+    # A department sees what is referred to it, as handler or co-handler, and the
+    # civil-affairs department asked to approve its emergency aid sees it too.
+    scope_department_fields = ("department", "co_departments", "assistance__department")
 
     class Meta:
         ordering = ["-received_at"]
@@ -203,6 +204,16 @@ class EmergencyAssistance(models.Model):
     )
     assessment = models.TextField(_("情况评估"))
     kind = models.CharField(_("救助方式"), max_length=50)
+    # The civil-affairs department that approves and pays out: the nearest one above the
+    # request's unit, set on assessment (empty on aid assessed before it was recorded).
+    department = models.ForeignKey(
+        "accounts.Department",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="aid_to_approve",
+        verbose_name=_("审批部门"),
+    )
     amount = models.DecimalField(_("金额（元）"), max_digits=10, decimal_places=2)
     status = models.CharField(
         _("状态"),

@@ -13,7 +13,7 @@ from tongxin.accounts.scoping import scoped
 from tongxin.core.filters import known_code, known_value
 from tongxin.geo.models import Unit, subtree_q
 
-from .models import Category, ServiceRequest
+from .models import AssistanceStatus, Category, ServiceRequest
 from .services import OPEN
 
 QUEUES = {
@@ -52,6 +52,11 @@ def request_list_for(user, params) -> QuerySet[ServiceRequest]:
         mine = Q(received_by=user)
         if user.department_id:
             mine |= Q(department_id=user.department_id)
+            # Emergency aid this (civil-affairs) department must approve or pay out.
+            mine |= Q(
+                assistance__department_id=user.department_id,
+                assistance__status__in=[AssistanceStatus.ASSESSED, AssistanceStatus.APPROVED],
+            )
         requests = requests.filter(mine)
     if queue == "due_soon":
         requests = requests.filter(due_at__gte=now, due_at__lt=now + timedelta(days=2))

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from tongxin.accounts.models import Department, User
+from tongxin.accounts.models import Department, DepartmentKind, User
 from tongxin.accounts.roles import Role
 from tongxin.audit.services import Action, audit_record
 from tongxin.core import crypto
@@ -305,19 +305,27 @@ def assistance_assess(
         raise AssistanceError(_("请填写情况评估、救助方式和大于 0 的金额。"))
     if hasattr(request, "assistance"):
         raise AssistanceError(_("该诉求已有救助申请。"))
+    department = approving_department(request)
+    if department is None:
+        raise AssistanceError(_("该诉求所在辖区没有民政部门，无法提交救助审批。"))
     aid = EmergencyAssistance.objects.create(
-        request=request, assessment=assessment, kind=kind, amount=amount, assessed_by=actor
+        request=request,
+        assessment=assessment,
+        kind=kind,
+        amount=amount,
+        assessed_by=actor,
+        department=department,
     )
     audit_record(
         action=Action.CREATE,
         actor=actor,
         request=http_request,
         obj=aid,
-        detail={"amount": str(amount)},
+        detail={"amount": str(amount), "department": department.code},
     )
-    for liaison in User.objects.filter(
-        department__kind="civil_affairs", role_grants__role=Role.DEPARTMENT_LIAISON, is_active=True
-    ):
+    # Only the approving department is told (it sees the request through its aid,
+    # ServiceRequest.scope_department_fields); other districts' civil affairs are not.
+    for liaison in department_liaisons(department):
         notify(
             liaison,
             _("急难救助待审批：诉求 %(n)s，%(a)s 元") % {"n": request.number, "a": amount},
@@ -326,8 +334,35 @@ def assistance_assess(
     return aid
 
 
-def _civil_affairs(user: User) -> bool:
-    return user.department is not None and user.department.kind == "civil_affairs"
+def approving_department(request: ServiceRequest) -> Department | None:
+    """The civil-affairs department that approves a request's emergency aid: the nearest
+    one above the request's unit (the district's before the city's)."""
+    path = request.unit_path
+    ancestors = [path[:n] for n in (2, 4, 6, 9, 12, 15) if n <= len(path)]
+    found = Department.objects.filter(
+        kind=DepartmentKind.CIVIL_AFFAIRS, unit__path__in=ancestors
+    ).select_related("unit")
+    return max(found, key=lambda d: (len(d.unit.path), -d.pk), default=None)
+
+
+def department_liaisons(department: Department) -> list[User]:
+    """The active liaisons of a department: its named liaison and its members with the role."""
+    users = set(
+        User.objects.filter(
+            department=department, role_grants__role=Role.DEPARTMENT_LIAISON, is_active=True
+        )
+    )
+    if department.liaison is not None and department.liaison.is_active:
+        users.add(department.liaison)
+    return sorted(users, key=lambda u: u.pk)
+
+
+def may_decide_aid(user: User, aid: EmergencyAssistance) -> bool:
+    """Approval and payment are civil affairs' (民政): the department the aid was sent to
+    (any civil-affairs department for aid assessed before that was recorded)."""
+    if user.department is None or user.department.kind != DepartmentKind.CIVIL_AFFAIRS:
+        return False
+    return aid.department_id is None or aid.department_id == user.department_id
 
 
 @transaction.atomic
@@ -335,8 +370,11 @@ def assistance_decide(
     *, actor: User, aid: EmergencyAssistance, approve: bool, http_request=None
 ) -> EmergencyAssistance:
     """Approval by civil affairs (民政), the department whose duty it is."""
-    if not _civil_affairs(actor):
-        raise AssistanceError(_("急难救助须由民政部门审批。"))
+    if not may_decide_aid(actor, aid):
+        raise AssistanceError(
+            _("急难救助须由%(d)s审批。")
+            % {"d": aid.department.name if aid.department else _("民政部门")}
+        )
     status = AssistanceStatus.APPROVED if approve else AssistanceStatus.REFUSED
     if not EmergencyAssistance.objects.filter(pk=aid.pk, status=AssistanceStatus.ASSESSED).update(
         status=status, approved_by=actor, approved_at=timezone.now()
@@ -357,6 +395,12 @@ def assistance_decide(
 def assistance_disburse(
     *, actor: User, aid: EmergencyAssistance, note: str, http_request=None
 ) -> EmergencyAssistance:
+    """The payment is recorded by the civil-affairs department that approved it."""
+    if not may_decide_aid(actor, aid):
+        raise AssistanceError(
+            _("救助发放须由%(d)s登记。")
+            % {"d": aid.department.name if aid.department else _("民政部门")}
+        )
     if not note.strip():
         raise AssistanceError(_("请填写发放记录（方式、经办人）。"))
     if not EmergencyAssistance.objects.filter(pk=aid.pk, status=AssistanceStatus.APPROVED).update(

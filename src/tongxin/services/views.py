@@ -136,6 +136,7 @@ def request_detail(request, pk: int):
         detail={"phone": full_phone},
     )
     phone = item.requester_phone
+    aid = getattr(item, "assistance", None)
     return render(
         request,
         "services/request_detail.html",
@@ -153,6 +154,9 @@ def request_detail(request, pk: int):
             or request.user.can(Cap.REQUEST_HANDLE),
             "co_departments": item.co_departments.all(),
             "attachments": item.attachments.all(),
+            "aid": aid,
+            "can_assess_aid": request.user.can(Cap.REQUEST_HANDLE),
+            "can_decide_aid": aid is not None and services.may_decide_aid(request.user, aid),
         },
     )
 
@@ -211,7 +215,8 @@ def attachment_download(request, pk: int, attachment: int):
 @capability_required(Cap.REQUEST_READ)
 @require_POST
 def assistance(request, pk: int):
-    """Assess (officer), approve or refuse (civil affairs), record the payment."""
+    """Assess (officer); approve or refuse, then record the payment (the approving
+    civil-affairs department: services.may_decide_aid)."""
     from decimal import Decimal, InvalidOperation
 
     item = get_scoped_or_404(request.user, ServiceRequest.objects.select_related("category"), pk=pk)

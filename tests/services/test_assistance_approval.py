@@ -1,0 +1,102 @@
+"""Emergency aid goes to one civil-affairs department, the nearest above the request: only it
+is told, it can open the request without a referral, and only it approves and records the
+payment."""
+
+import pytest
+from django.urls import reverse
+
+from tongxin.accounts.models import Department, User
+from tongxin.registry.models import Person
+from tongxin.services import services
+from tongxin.services.models import Category, Notification, ServiceRequest
+
+from ..conftest import login_as
+from .test_assistance_and_metrics import civil_affairs_liaison
+
+
+def _assessed_emergency(client) -> ServiceRequest:
+    officer = login_as(client, "community_officer")
+    person = Person.objects.filter(unit_path__startswith=officer.unit.path).first()
+    request = services.request_receive(
+        actor=officer,
+        category=Category.objects.get(code="emergency"),
+        channel="window",
+        description="家中失火，急需生活费",
+        person=person,
+    )
+    services.request_act(actor=officer, request=request, action="accept")
+    client.post(
+        reverse("services:assistance", args=[request.pk]),
+        {"step": "assess", "assessment": "全家无收入", "kind": "临时救助金", "amount": "500"},
+    )
+    return ServiceRequest.objects.get(pk=request.pk)
+
+
+@pytest.mark.django_db
+def test_the_approving_civil_affairs_department_alone_is_told_and_can_open_the_request(client):
+    district = civil_affairs_liaison()
+    city = civil_affairs_liaison("410100-civil_affairs", "city_civil_liaison")
+    request = _assessed_emergency(client)
+    assert request.assistance.department.code == "410104-civil_affairs"
+    assert Notification.objects.filter(user=district, text__contains=request.number).exists()
+    assert not Notification.objects.filter(user=city, text__contains=request.number).exists()
+
+    # The district's civil affairs follows the link of its notification: it opens, with the
+    # approval buttons; the request is in its inbox.
+    client.force_login(district)
+    page = client.get(reverse("services:request_detail", args=[request.pk])).content.decode()
+    assert 'value="approve"' in page
+    assert (
+        request in client.get(reverse("services:request_list"), {"queue": "mine"}).context["rows"]
+    )
+    client.post(reverse("services:assistance", args=[request.pk]), {"step": "approve"})
+    assert ServiceRequest.objects.get(pk=request.pk).assistance.status == "approved"
+
+    # The city's civil affairs, not asked, still cannot open it.
+    client.force_login(city)
+    assert client.get(reverse("services:request_detail", args=[request.pk])).status_code == 404
+
+
+@pytest.mark.django_db
+def test_only_the_approving_department_records_the_payment_and_sees_the_buttons(client):
+    district = civil_affairs_liaison()
+    city = civil_affairs_liaison("410100-civil_affairs", "city_civil_liaison")
+    request = _assessed_emergency(client)
+    officer = User.objects.get(username="community_officer")
+    services.request_act(
+        actor=officer,
+        request=request,
+        action="refer",
+        department=Department.objects.get(code="410100-police"),
+        co_departments=[Department.objects.get(code="410100-civil_affairs")],
+    )
+    url = reverse("services:assistance", args=[request.pk])
+    detail = reverse("services:request_detail", args=[request.pk])
+
+    # Another civil-affairs department that can open the request (as co-handler) may not
+    # approve it.
+    client.force_login(city)
+    assert 'value="approve"' not in client.get(detail).content.decode()
+    response = client.post(url, {"step": "approve"}, follow=True)
+    assert "急难救助须由" in response.content.decode()
+    assert ServiceRequest.objects.get(pk=request.pk).assistance.status == "assessed"
+
+    client.force_login(district)
+    client.post(url, {"step": "approve"})
+
+    # The police handle the request but do not pay out: no button, and a refusal.
+    login_as(client, "police_liaison")
+    page = client.get(detail).content.decode()
+    assert "登记发放" not in page and 'value="approve"' not in page
+    response = client.post(url, {"step": "disburse", "note": "已发放现金"}, follow=True)
+    assert "救助发放须由" in response.content.decode()
+    # Nor does the officer who assessed it.
+    login_as(client, "community_officer")
+    assert "登记发放" not in client.get(detail).content.decode()
+    client.post(url, {"step": "disburse", "note": "已发放现金"})
+    assert ServiceRequest.objects.get(pk=request.pk).assistance.status == "approved"
+
+    client.force_login(district)
+    assert "登记发放" in client.get(detail).content.decode()
+    client.post(url, {"step": "disburse", "note": "银行转账，经办人王伟"})
+    assert ServiceRequest.objects.get(pk=request.pk).assistance.status == "disbursed"
