@@ -47,7 +47,7 @@ def test_reminders_before_and_after_the_deadline_once_each():
     assert texts(waiting) == []
     form_reminders(at(date(2024, 6, 3)))  # two working days before
     form_reminders(at(date(2024, 6, 4)))  # again: nothing new
-    assert texts(waiting) == ["请于 2024-06-05 前上报 2024-05 的少数民族流动人口基本情况统计表。"]
+    assert texts(waiting) == ["请于2024年6月5日前上报2024年5月的少数民族流动人口基本情况统计表。"]
     assert texts(filer) == [] and texts(street) == []
     reminder = Notification.objects.get(user=waiting)
     assert reminder.url == f"/reports/{waiting_unit.code}/2024-05/"
@@ -55,19 +55,19 @@ def test_reminders_before_and_after_the_deadline_once_each():
     form_reminders(at(date(2024, 6, 6)))
     form_reminders(at(date(2024, 6, 6)))
     assert texts(waiting)[1:] == [
-        "2024-05 的少数民族流动人口基本情况统计表已超过报送时限 2024-06-05，请尽快上报。"
+        "2024年5月的少数民族流动人口基本情况统计表已超过报送时限（2024年6月5日），请尽快上报。"
     ]
     # The street's own form is due on its 5th working day; its late communities are named.
     own, late = texts(street)
-    assert own == "请于 2024-06-07 前上报 2024-05 的少数民族流动人口基本情况统计表。"
-    assert late.startswith("2024-05 的少数民族流动人口基本情况统计表逾期未报的下级单位：")
+    assert own == "请于2024年6月7日前上报2024年5月的少数民族流动人口基本情况统计表。"
+    assert late.startswith("2024年5月的少数民族流动人口基本情况统计表逾期未报的下级单位：")
     assert waiting_unit.name in late and filed_unit.name not in late
     assert texts(filer) == []
 
     # Returned after the deadline: it is not in any more, and its unit hears of it.
     services.form_review(actor=street, form=form, accept=False, comment="人数与台账不符")
     form_reminders(at(date(2024, 6, 7)))
-    assert texts(filer)[-1].startswith("2024-05 的少数民族流动人口基本情况统计表已超过报送时限")
+    assert texts(filer)[-1].startswith("2024年5月的少数民族流动人口基本情况统计表已超过报送时限")
     assert FormReminder.objects.filter(unit=waiting_unit, period="2024-05").count() == 2
 
 

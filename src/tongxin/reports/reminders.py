@@ -10,6 +10,7 @@ from datetime import datetime
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from tongxin.accounts.models import User
@@ -73,19 +74,19 @@ def form_reminders(now: datetime | None = None) -> int:
             deadline = deadline_for(template, unit, period)
             if today > deadline:
                 kind = "overdue"
-                text = _("%(m)s 的%(t)s已超过报送时限 %(d)s，请尽快上报。")
+                text = _("%(m)s的%(t)s已超过报送时限（%(d)s），请尽快上报。")
                 if unit.parent_id:
                     late_below[unit.parent_id].append(unit)
             elif working_days_between(today, deadline) <= REMIND_WORKING_DAYS:
                 kind = "due_soon"
-                text = _("请于 %(d)s 前上报 %(m)s 的%(t)s。")
+                text = _("请于%(d)s前上报%(m)s的%(t)s。")
             else:
                 continue
             with transaction.atomic():
                 if _sent_once(template, unit.pk, period, kind):
                     sent += notify(
                         filers[unit.pk],
-                        text % {"m": month, "t": title, "d": f"{deadline:%Y-%m-%d}"},
+                        text % {"m": period.label, "t": title, "d": date_format(deadline)},
                         form_url(unit, period),
                         "report",
                     )
@@ -98,8 +99,8 @@ def form_reminders(now: datetime | None = None) -> int:
                     parent = units[0].parent
                     sent += notify(
                         reviewers[parent_id],
-                        _("%(m)s 的%(t)s逾期未报的下级单位：%(names)s%(more)s")
-                        % {"m": month, "t": title, "names": names, "more": more},
+                        _("%(m)s的%(t)s逾期未报的下级单位：%(names)s%(more)s")
+                        % {"m": period.label, "t": title, "names": names, "more": more},
                         f"/reports/?unit={parent.code}&period={month}" if parent else "",
                         "report",
                     )
