@@ -125,3 +125,25 @@ def test_only_origin_liaison_accounts_can_be_linked_to_a_region():
             title="x",
             content="y",
         )
+
+
+@pytest.mark.django_db
+def test_a_refused_exchange_record_keeps_the_subject_and_content_typed(client):
+    hotan = PartnerRegion.objects.get(name=HOTAN)
+    login_as(client, "city_admin")
+    url = reverse("coordination:region_detail", args=[hotan.pk])
+    future = (timezone.localdate() + timedelta(days=5)).isoformat()
+    typed = {
+        "action": "exchange",
+        "kind": "information",
+        "date": future,
+        "title": "通报返乡务工人员情况",
+        "content": "十一月共有 23 名务工人员返乡，其中 5 人有再次来郑意向。",
+    }
+    response = client.post(url, typed)
+    page = response.content.decode()
+    assert response.status_code == 200 and "日期不能晚于今天。" in page
+    assert 'value="通报返乡务工人员情况"' in page
+    assert "十一月共有 23 名务工人员返乡，其中 5 人有再次来郑意向。</textarea>" in page
+    assert f'value="{future}"' in page
+    assert not ExchangeRecord.objects.filter(title="通报返乡务工人员情况").exists()

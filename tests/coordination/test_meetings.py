@@ -183,3 +183,43 @@ def test_a_meeting_is_recorded_once_and_the_form_goes_once_held(client):
             others=["又一位"],
         )
     assert meeting.attendances.filter(name="又一位").count() == 0
+
+
+@pytest.mark.django_db
+def test_a_refused_record_or_action_item_keeps_what_was_typed(client):
+    meeting = district_meeting(3)
+    police = meeting.attendances.get(department__code="410104-police")
+    login_as(client, "district_officer")
+    url = reverse("coordination:meeting_detail", args=[meeting.pk])
+    page = client.post(
+        url,
+        {
+            "action": "record",
+            f"present-{police.pk}": "1",
+            f"name-{police.pk}": "张副局长",
+            "others": "北下街街道办事处主任\n清真寺民管会主任",
+            "minutes": "  ",
+        },
+    ).content.decode()
+    assert "请填写会议纪要。" in page
+    assert f'name="present-{police.pk}" value="1" checked' in page
+    assert f'name="name-{police.pk}" value="张副局长"' in page
+    assert ">北下街街道办事处主任\n清真寺民管会主任</textarea>" in page
+    decision = services.decision_add(
+        actor=User.objects.get(username="district_officer"),
+        meeting=meeting,
+        text="由区教育局牵头解决随迁子女入学。",
+    )
+    page = client.post(
+        url,
+        {
+            "action": "to_task",
+            "decision": decision.pk,
+            "departments": ["410104-education"],
+            "due_date": "",
+        },
+    ).content.decode()
+    assert "请填写办结时限。" in page
+    assert '<option value="410104-education" selected>' in page
+    page = client.post(url, {"action": "decision", "text": ""}).content.decode()
+    assert "请填写议定事项。" in page

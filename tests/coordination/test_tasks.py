@@ -463,3 +463,32 @@ def test_a_wrong_score_is_refused_and_the_typed_scores_and_notes_are_shown_back(
     assessment.refresh_from_db()  # nothing saved
     assert (assessment.total, assessment.veto) == (total, False)
     assert assessment.scores.get(criterion_id=publicity).note == ""
+
+
+@pytest.mark.django_db
+def test_a_refused_progress_report_keeps_the_note_and_says_what_is_wrong_with_the_percent(client):
+    office = User.objects.get(username="district_officer")
+    street = street_officer()
+    task = new_task(office, [services.Assignee(unit=unit(STREET))])
+    assignment = task.assignments.get()
+    login_as(client, street.username)
+    url = reverse("coordination:task_detail", args=[task.pk])
+    note = "已排查南顺城街、西大街两个社区，共走访出租房屋 86 户，发现隐患 2 处，已督促整改。"
+    for percent, message in (
+        ("150", "完成进度应在 0 到 100 之间。"),
+        ("-5", "完成进度应在 0 到 100 之间。"),
+        ("abc", "完成进度应为 0 到 100 之间的整数。"),
+    ):
+        response = client.post(
+            url,
+            {"assignment": assignment.pk, "action": "progress", "note": note, "percent": percent},
+        )
+        page = response.content.decode()
+        assert response.status_code == 200 and message in page, percent
+        assert f">{note}</textarea>" in page
+        assert f'name="percent" inputmode="numeric" value="{percent}"' in page
+    assert not assignment.progress.exists()
+    response = client.post(
+        url, {"assignment": assignment.pk, "action": "progress", "note": note, "percent": "60"}
+    )
+    assert response.status_code == 302 and assignment.progress.get().percent == 60

@@ -170,6 +170,18 @@ def task_new(request):
     return render(request, "coordination/task_form.html", {"form": form, "office": office})
 
 
+def _percent(raw: str) -> int | None:
+    """完成进度 as typed: None when left empty; anything but a whole number is refused (it
+    used to be dropped without a word); the service checks 0..100."""
+    raw = raw.strip().rstrip("%").strip()
+    if not raw:
+        return None
+    try:
+        return int(raw)
+    except ValueError:
+        raise services.CoordinationError(_("完成进度应为 0 到 100 之间的整数。")) from None
+
+
 def _task_action(request, task) -> str:
     user, post, action = request.user, request.POST, request.POST.get("action", "")
     assignment = None
@@ -180,12 +192,11 @@ def _task_action(request, task) -> str:
         assignment.task = task
     note = post.get("note", "")
     if action == "progress" and assignment:
-        percent = post.get("percent", "")
         services.progress_report(
             actor=user,
             assignment=assignment,
             note=note,
-            percent=int(percent) if percent.isdigit() else None,
+            percent=_percent(post.get("percent", "")),
             http_request=request,
         )
         return _("已报送进展。")
@@ -224,18 +235,25 @@ def _task_action(request, task) -> str:
 @capability_required(Cap.COORDINATION_READ)
 def task_detail(request, pk: int):
     task = selectors.task_or_404(request.user, pk)
+    typed: Any = {}  # what was posted, shown back after an error
     if request.method == "POST":
         try:
             _ok(request, _task_action(request, task))
         except services.CoordinationError as exc:
             messages.error(request, str(exc))
-        return redirect("coordination:task_detail", pk=task.pk)
+            typed = request.POST
+            task = selectors.task_or_404(request.user, pk)
+        else:
+            return redirect("coordination:task_detail", pk=task.pk)
     user = request.user
     assignments = list(
         selectors.visible_assignments(user, task).prefetch_related("progress__actor")
     )
     for a in assignments:
         a.mine = services.is_assignee(user, a)  # type: ignore[attr-defined]
+        ours = bool(typed) and typed.get("assignment") == str(a.pk)
+        a.typed_note = typed.get("note", "") if ours else ""  # type: ignore[attr-defined]
+        a.typed_percent = typed.get("percent", "") if ours else ""  # type: ignore[attr-defined]
     office = services.is_office(user, task)
     return render(
         request,
@@ -248,6 +266,8 @@ def task_detail(request, pk: int):
             "units": _office_units(task.unit) if office else [],
             "meeting": task.decision.meeting if task.decision is not None else None,
             "today": timezone.localdate(),
+            "typed": typed,
+            "typed_action": typed.get("action", "") if typed else "",
         },
     )
 
@@ -819,6 +839,7 @@ def meeting_detail(request, pk: int):
     can_manage = request.user.can(Cap.COORDINATION_MANAGE) and services.unit_in_scope(
         request.user, meeting.unit
     )
+    typed: Any = {}  # what was posted, shown back after an error
     if request.method == "POST":
         if not can_manage:
             return render(request, "403.html", status=403)
@@ -826,16 +847,29 @@ def meeting_detail(request, pk: int):
             _ok(request, _meeting_action(request, meeting))
         except services.CoordinationError as exc:
             messages.error(request, str(exc))
-        return redirect("coordination:meeting_detail", pk=meeting.pk)
+            typed = request.POST
+            meeting.refresh_from_db()
+        else:
+            return redirect("coordination:meeting_detail", pk=meeting.pk)
+    action = typed.get("action", "") if typed else ""
     decisions = list(meeting.decisions.all())
     for decision in decisions:
         decision.action_item = getattr(decision, "task", None)  # type: ignore[attr-defined]
+        ours = action == "to_task" and typed.get("decision") == str(decision.pk)
+        decision.typed_due = typed.get("due_date", "") if ours else None  # type: ignore[attr-defined]
+        decision.typed_departments = typed.getlist("departments") if ours else []  # type: ignore[attr-defined]
+        decision.typed_units = typed.getlist("units") if ours else []  # type: ignore[attr-defined]
+    attendances = list(meeting.attendances.select_related("department"))
+    if action == "record" and meeting.status != MeetingStatus.HELD:
+        for a in attendances:
+            a.present = bool(typed.get(f"present-{a.pk}"))
+            a.name = typed.get(f"name-{a.pk}", "")
     return render(
         request,
         "coordination/meeting_detail.html",
         {
             "meeting": meeting,
-            "attendances": meeting.attendances.select_related("department"),
+            "attendances": attendances,
             "decisions": decisions,
             "regions": meeting.partner_regions.all(),
             "can_manage": can_manage,
@@ -844,6 +878,8 @@ def meeting_detail(request, pk: int):
             "departments": _office_departments(meeting.unit) if can_manage else [],
             "units": _office_units(meeting.unit) if can_manage else [],
             "default_due": timezone.localdate() + timedelta(days=30),
+            "typed": typed,
+            "typed_action": action,
         },
     )
 
@@ -932,6 +968,7 @@ def region_detail(request, pk: int):
     user = request.user
     region = get_scoped_or_404(user, PartnerRegion.objects.select_related("unit"), pk=pk)
     can_manage = user.can(Cap.COOPERATION_MANAGE) and services.unit_in_scope(user, region.unit)
+    typed: Any = {}  # what was posted, shown back after an error
     if request.method == "POST":
         if not can_manage:
             return render(request, "403.html", status=403)
@@ -939,7 +976,10 @@ def region_detail(request, pk: int):
             _ok(request, _region_action(request, region))
         except services.CoordinationError as exc:
             messages.error(request, str(exc))
-        return redirect("coordination:region_detail", pk=region.pk)
+            typed = request.POST
+        else:
+            return redirect("coordination:region_detail", pk=region.pk)
+    action = typed.get("action", "") if typed else ""
     exchanges = scoped(user, ExchangeRecord.objects.filter(region=region))
     meetings = scoped(
         user,
@@ -957,9 +997,13 @@ def region_detail(request, pk: int):
             "meetings": meetings,
             "liaisons": region.liaisons.select_related("user"),
             "can_manage": can_manage,
-            "station_form": StationForm(),
-            "contact_form": ContactForm(),
-            "exchange_form": ExchangeForm(initial={"date": timezone.localdate()}),
+            "station_form": StationForm(typed if action == "station" else None),
+            "contact_form": ContactForm(typed if action == "contact" else None),
+            "exchange_form": ExchangeForm(
+                typed if action == "exchange" else None, initial={"date": timezone.localdate()}
+            ),
+            "typed": typed,
+            "typed_action": action,
         },
     )
 
