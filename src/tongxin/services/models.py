@@ -4,6 +4,7 @@ notices when late; emergency assistance; in-app notifications."""
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -43,13 +44,39 @@ class GreenChannel(models.TextChoices):
     HARDSHIP = "hardship", _("生活困难")
 
 
+# Bounds of a category's deadline: beyond them it is a typo (and counting millions of
+# working days held the database for minutes).
+MAX_DUE_WORKING_DAYS = 365
+MAX_DUE_HOURS = 720
+
+
 class Category(models.Model):
     """A kind of request and its deadline (configuration, seeded with the defaults)."""
 
     code = models.CharField(_("代码"), max_length=30, unique=True)
     name = models.CharField(_("名称"), max_length=50)
-    due_working_days = models.PositiveIntegerField(_("办理时限（工作日）"), default=5)
-    due_hours = models.PositiveIntegerField(_("办理时限（小时，优先）"), null=True, blank=True)
+    due_working_days = models.PositiveIntegerField(
+        _("办理时限（工作日）"),
+        default=5,
+        validators=[
+            MaxValueValidator(
+                MAX_DUE_WORKING_DAYS,
+                _("办理时限不能超过 %(limit_value)s 个工作日。"),
+            )
+        ],
+    )
+    due_hours = models.PositiveIntegerField(
+        _("办理时限（小时，优先）"),
+        null=True,
+        blank=True,
+        validators=[
+            MinValueValidator(1, _("按小时计算的时限至少为 1 小时；不按小时计算请留空。")),
+            MaxValueValidator(
+                MAX_DUE_HOURS,
+                _("办理时限不能超过 %(limit_value)s 小时；更长的时限请按工作日填写。"),
+            ),
+        ],
+    )
     active = models.BooleanField(_("启用"), default=True)
 
     class Meta:

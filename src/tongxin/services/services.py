@@ -18,6 +18,8 @@ from tongxin.audit.services import Action, audit_record
 from tongxin.core import crypto
 
 from .models import (
+    MAX_DUE_HOURS,
+    MAX_DUE_WORKING_DAYS,
     AssistanceStatus,
     Category,
     EmergencyAssistance,
@@ -67,10 +69,11 @@ DEPARTMENT_ACTIONS = {"start", "return", "resolve"}
 
 def due_at_for(category: Category, received_at: datetime) -> datetime:
     """Emergency help within hours; otherwise the end of the Nth working day after receipt."""
+    # A category saved before its bounds were checked is counted within them.
     if category.due_hours:
-        return received_at + timedelta(hours=category.due_hours)
+        return received_at + timedelta(hours=min(category.due_hours, MAX_DUE_HOURS))
     local = timezone.localtime(received_at)
-    day = add_working_days(local.date(), category.due_working_days)
+    day = add_working_days(local.date(), min(category.due_working_days, MAX_DUE_WORKING_DAYS))
     return timezone.make_aware(
         datetime.combine(day, time(23, 59, 59)), timezone.get_current_timezone()
     )
@@ -99,7 +102,6 @@ def allowed_actions(request: ServiceRequest, user: User) -> list[str]:
     return [a for a in actions if a not in {"start", "return"}]
 
 
-@transaction.atomic
 def request_receive(
     *,
     actor: User,
@@ -115,8 +117,44 @@ def request_receive(
     received_at: datetime | None = None,
     http_request=None,
 ) -> ServiceRequest:
-    """Register a request; one entered later from paper keeps its real time of receipt."""
+    """Register a request; one entered later from paper keeps its real time of receipt.
+    The deadline is counted before the write transaction, which holds SQLite's write lock."""
     received_at = received_at or timezone.now()
+    due_at = due_at_for(category, received_at)
+    with transaction.atomic():
+        return _receive(
+            actor=actor,
+            category=category,
+            channel=channel,
+            description=description,
+            person=person,
+            requester_name=requester_name,
+            requester_phone=requester_phone,
+            language=language,
+            interpreter_needed=interpreter_needed,
+            green_channel=green_channel,
+            received_at=received_at,
+            due_at=due_at,
+            http_request=http_request,
+        )
+
+
+def _receive(
+    *,
+    actor: User,
+    category: Category,
+    channel: str,
+    description: str,
+    person,
+    requester_name: str,
+    requester_phone: str,
+    language: str,
+    interpreter_needed: bool,
+    green_channel: str,
+    received_at: datetime,
+    due_at: datetime,
+    http_request,
+) -> ServiceRequest:
     unit = actor.unit
     request = ServiceRequest.objects.create(
         number=_next_number(received_at),
@@ -130,7 +168,7 @@ def request_receive(
         description=description,
         green_channel=green_channel,
         received_at=received_at,
-        due_at=due_at_for(category, received_at),
+        due_at=due_at,
         received_by=actor,
         unit_path=(person.unit_path if person else "") or (unit.path if unit else ""),
     )
