@@ -104,3 +104,32 @@ def test_drill_down_from_the_city_to_a_grid(client):
             "present"
         ]
     )
+
+
+def test_the_list_behind_a_dispute_bar_holds_the_periods_disputes_only(client):
+    """A bar of the period's disputes by kind opened the list of every month's."""
+    from datetime import date
+
+    from tests.disputes.helpers import COMMUNITIES, community_officer, dispute
+    from tests.disputes.helpers import STREET as WEST_STREET
+    from tests.disputes.helpers import street_officer
+
+    officer = community_officer(1)
+    street_officer()
+    dispute(officer, COMMUNITIES[0], found_on=date(2026, 3, 10))
+    dispute(officer, COMMUNITIES[0], found_on=date(2026, 1, 20))
+    login_as(client, "xidajie")
+    for period, counted in (("2026-03", 1), ("2026-Q1", 2), ("2026-02", 0)):
+        data = data_of(client.get(f"/analytics/?unit={WEST_STREET}&period={period}"))
+        rental = [k for k in data["disputes_by_kind"] if k["code"] == "rental"]
+        assert sum(k["value"] for k in rental) == counted
+        for bar in rental:
+            page = client.get(bar["url"]).content.decode()
+            assert len(re.findall(r'href="/disputes/\d+/"', page)) == counted, bar["url"]
+    # The list says which months it holds.
+    url = f"/disputes/?unit={WEST_STREET}&kind=rental&from=2026-01&to=2026-03"
+    page = client.get(url).content.decode()
+    assert 'name="from" value="2026-01"' in page and 'name="to" value="2026-03"' in page
+    page = client.get(f"/disputes/?unit={WEST_STREET}&from=2026-13").content.decode()
+    assert "筛选条件“发现月份（自）”的值无效：2026-13" in page
+    assert not re.findall(r'href="/disputes/\d+/"', page)  # a typo lists nothing, not all

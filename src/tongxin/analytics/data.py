@@ -257,12 +257,14 @@ def dashboard(user, unit: Unit, period: Period, today: date | None = None) -> di
     )
     found = disputes.filter(found_on__gte=period.start, found_on__lte=end)
     kind_labels = dict(Kind.choices)
+    # The list behind a bar holds what the bar counts: the period's months.
+    found_in_period = {"from": f"{period.start:%Y-%m}", "to": f"{end:%Y-%m}"}
     disputes_by_kind = [
         {
             "code": row["kind"],
             "name": str(kind_labels.get(row["kind"], row["kind"])),
             "value": row["n"],
-            "url": links.dispute_list(kind=row["kind"]),
+            "url": links.dispute_list(kind=row["kind"], **found_in_period),
         }
         for row in found.values("kind").annotate(n=Count("pk")).order_by("-n")
     ]

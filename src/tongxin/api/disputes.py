@@ -34,6 +34,8 @@ from .filters import choice, refused_filters
 from .permissions import capability
 
 MONTH = OpenApiParameter("month", str, description="YYYY-MM")
+FROM_MONTH = OpenApiParameter("from", str, description="YYYY-MM: found in this month or later")
+TO_MONTH = OpenApiParameter("to", str, description="YYYY-MM: found in this month or earlier")
 UNIT = OpenApiParameter("unit", str, description="a unit code: that unit and everything below")
 
 
@@ -255,7 +257,7 @@ def _disputes():
 
 class DisputeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Dispute cases in the caller's scope. Filters as on the list page: `status`, `kind`,
-    `month`, `unit`, `ethnic` (pending, confirmed, rejected, any), `risk`, `q`; an unknown
+    `month` (or `from` and `to`), `unit`, `ethnic` (pending, confirmed, rejected, any), `risk`, `q`; an unknown
     value of a choice filter is a 400 naming it."""
 
     serializer_class = DisputeSerializer
@@ -264,6 +266,8 @@ class DisputeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     @extend_schema(
         parameters=[
             MONTH,
+            FROM_MONTH,
+            TO_MONTH,
             UNIT,
             choice("status", Status.values),
             choice("kind", Kind.values),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Container
+from datetime import date
 from functools import wraps
 
 from django.contrib import messages
@@ -66,6 +67,30 @@ def year_param(value: str | None) -> int | None:
     if value.isascii() and value.isdigit() and len(value) == 4 and int(value) in CALENDAR_YEARS:
         return int(value)
     return None
+
+
+def month_filter(params, name: str, label) -> date | None:
+    """A month filter (`2026-11`): its first day, None when blank, else refused like an
+    unknown choice (a typo listed every month)."""
+    value = params.get(name) or ""
+    if not value:
+        return None
+    year, _dash, month = value.partition("-")
+    if (
+        value.isascii()
+        and len(value) == 7
+        and year.isdigit()
+        and month.isdigit()
+        and int(year) in CALENDAR_YEARS
+        and 1 <= int(month) <= 12
+    ):
+        return date(int(year), int(month), 1)
+    raise ValidationError(
+        {
+            name: _("筛选条件“%(label)s”的值无效：%(value)s（应为年月，如 %(month)s）")
+            % {"label": label, "value": value[:40], "month": f"{timezone.localdate():%Y-%m}"}
+        }
+    )
 
 
 def say_shown_instead(request, name: str, label, shown) -> None:

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from tongxin.accounts.roles import Cap
 from tongxin.accounts.scoping import scoped, visible_units
-from tongxin.core.filters import known_value
+from tongxin.core.filters import known_value, month_filter
 from tongxin.core.stats import child_path_length
 from tongxin.core.validators import CALENDAR_YEARS
 from tongxin.geo.models import Level, Unit, subtree_q
@@ -129,7 +129,7 @@ def dispute_counts_by(
 
 def dispute_list_for(user, params) -> QuerySet[Dispute]:
     """The disputes a user may see, narrowed by the list's filters (never widened): `status`,
-    `kind`, `month` (YYYY-MM of discovery), `unit` (a unit code: that unit and below),
+    `kind`, `month`, `from`, `to` (YYYY-MM of discovery), `unit` (a unit code: that unit and below),
     `ethnic` (`pending`, `confirmed`, `rejected`, `any`), `risk`, `q` (number or place). A
     choice filter's unknown value is a ValidationError naming it (`core.filters`)."""
     status = known_value(params, "status", Status.values, _("状态"))
@@ -141,9 +141,15 @@ def dispute_list_for(user, params) -> QuerySet[Dispute]:
         disputes = disputes.filter(status=status)
     if kind:
         disputes = disputes.filter(kind=kind)
-    month = parse_month(params.get("month"))
-    if month:
-        disputes = disputes.filter(found_on__gte=month, found_on__lt=next_month(month))
+    # `month` is one month (the API's, older links); `from` and `to` a range of months
+    # (the page's, the dashboards' links for a quarter or a year).
+    month = month_filter(params, "month", _("发现月份"))
+    found_from = month_filter(params, "from", _("发现月份（自）")) or month
+    found_to = month_filter(params, "to", _("发现月份（至）")) or month
+    if found_from:
+        disputes = disputes.filter(found_on__gte=found_from)
+    if found_to:
+        disputes = disputes.filter(found_on__lt=next_month(found_to))
     if params.get("unit"):
         unit = Unit.objects.filter(code=params["unit"]).first()
         disputes = disputes.filter(subtree_q(unit.path, "unit_path")) if unit else disputes.none()

@@ -227,6 +227,9 @@ def dispute_list(request):
             "page": page,
             "query": query.urlencode(),
             "params": request.GET,
+            # A month of the API or an older link shows as a range of one month.
+            "found_from": request.GET.get("from") or request.GET.get("month") or "",
+            "found_to": request.GET.get("to") or request.GET.get("month") or "",
             "kinds": Kind.choices,
             "statuses": Status.choices,
             "can_write": request.user.can(Cap.DISPUTE_WRITE),
