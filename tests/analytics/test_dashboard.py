@@ -110,9 +110,8 @@ def test_the_list_behind_a_dispute_bar_holds_the_periods_disputes_only(client):
     """A bar of the period's disputes by kind opened the list of every month's."""
     from datetime import date
 
-    from tests.disputes.helpers import COMMUNITIES, community_officer, dispute
+    from tests.disputes.helpers import COMMUNITIES, community_officer, dispute, street_officer
     from tests.disputes.helpers import STREET as WEST_STREET
-    from tests.disputes.helpers import street_officer
 
     officer = community_officer(1)
     street_officer()
