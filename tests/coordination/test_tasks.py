@@ -492,3 +492,28 @@ def test_a_refused_progress_report_keeps_the_note_and_says_what_is_wrong_with_th
         url, {"assignment": assignment.pk, "action": "progress", "note": note, "percent": "60"}
     )
     assert response.status_code == 302 and assignment.progress.get().percent == 60
+
+
+@pytest.mark.django_db
+def test_a_draft_assessment_shows_the_data_as_it_is_now_without_a_save(client):
+    office = User.objects.get(username="district_officer")
+    assessment = services.assessment_open(actor=office, year=2025, unit=unit(STREET))
+    url = reverse("coordination:assessment_detail", args=[assessment.pk])
+    login_as(client, "leader")
+    page = client.get(url).content.decode()
+    assert "未发生重大以上突发事件" in page and 'id="assessment-veto"' not in page
+    assert "按时填报 0 / 应报 72</td><td>0.0</td>" in page  # a suggestion of 0 is not "—"
+
+    incident = dispute_services.incident_report(
+        actor=street_officer(),
+        unit=unit(COMMUNITIES[0]),
+        occurred_at=at(date(2025, 6, 1)),
+        place="市场",
+        summary="群体性事件。",
+        severity="major",
+    )
+    page = client.get(url).content.decode()
+    assert f"发生重大以上突发事件：{incident.number}" in page
+    assert 'id="assessment-veto"' in page and '<strong id="assessment-grade">不合格' in page
+    assessment.refresh_from_db()  # shown, not saved: saving is the office's step
+    assert (assessment.veto, assessment.status) == (False, "draft")

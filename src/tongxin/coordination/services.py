@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -732,11 +733,12 @@ def grade_for(total: Decimal, maximum: Decimal, veto: bool) -> str:
     return Grade.FAIL
 
 
-def _recompute(assessment: Assessment) -> None:
-    """Suggested scores from the data, the veto from major incidents, total and grade."""
+def _refresh_evidence(assessment: Assessment, scores: list[AssessmentScore]) -> list[str]:
+    """Sets each score's basis and suggested score from the data as it is now (in memory,
+    nothing saved); returns the veto reasons the data gives (major incidents)."""
     unit, year = assessment.unit, assessment.year
     auto_veto: list[str] = []
-    for score in assessment.scores.select_related("criterion"):
+    for score in scores:
         criterion = score.criterion
         if criterion.metric == Metric.MAJOR_INCIDENT:
             found = major_incidents(unit, year)
@@ -747,7 +749,6 @@ def _recompute(assessment: Assessment) -> None:
             )
             if found and criterion.is_veto:
                 auto_veto.append(score.basis)
-            score.save(update_fields=["basis"])
             continue
         measure = RATES.get(criterion.metric)
         if measure is not None:
@@ -758,19 +759,46 @@ def _recompute(assessment: Assessment) -> None:
                 else criterion.max_score
             )
             score.basis = basis
-            score.save(update_fields=["suggested", "basis"])
-    scores = list(assessment.scores.select_related("criterion"))
+    return auto_veto
+
+
+def _outcome(
+    assessment: Assessment, scores: list[AssessmentScore], auto_veto: list[str]
+) -> dict[str, Any]:
+    """Total, veto (from the data and by hand) and grade of these scores."""
     total = sum((s.score for s in scores if not s.criterion.is_veto), Decimal(0))
     maximum = sum((s.criterion.max_score for s in scores if not s.criterion.is_veto), Decimal(0))
     reasons = auto_veto + ([assessment.manual_veto_reason] if assessment.manual_veto_reason else [])
     veto = bool(reasons)
-    Assessment.objects.filter(pk=assessment.pk).update(
-        total=total,
-        veto=veto,
-        veto_reason="；".join(r for r in reasons if r),
-        grade=grade_for(total, maximum, veto),
-    )
+    return {
+        "total": total,
+        "veto": veto,
+        "veto_reason": "；".join(r for r in reasons if r),
+        "grade": grade_for(total, maximum, veto),
+    }
+
+
+def _recompute(assessment: Assessment) -> None:
+    """Suggested scores from the data, the veto from major incidents, total and grade."""
+    scores = list(assessment.scores.select_related("criterion"))
+    auto_veto = _refresh_evidence(assessment, scores)
+    for score in scores:
+        score.save(update_fields=["suggested", "basis"])
+    Assessment.objects.filter(pk=assessment.pk).update(**_outcome(assessment, scores, auto_veto))
     assessment.refresh_from_db()
+
+
+def assessment_shown(assessment: Assessment) -> list[AssessmentScore]:
+    """The scores to show. A draft's data basis, suggested scores, veto, total and grade are
+    worked out as the data is now (an incident or inspection since the last save shows at
+    once; nothing is saved until someone scores or finalizes); a final assessment is shown
+    as it was fixed. The scores given by hand are never changed here."""
+    scores = list(assessment.scores.select_related("criterion"))
+    if assessment.status == AssessmentStatus.DRAFT:
+        auto_veto = _refresh_evidence(assessment, scores)
+        for field, value in _outcome(assessment, scores, auto_veto).items():
+            setattr(assessment, field, value)
+    return scores
 
 
 @transaction.atomic

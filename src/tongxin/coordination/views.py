@@ -469,7 +469,7 @@ def assessment_detail(request, pk: int):
             typed = request.POST
         else:
             return redirect("coordination:assessment_detail", pk=assessment.pk)
-    scores = list(assessment.scores.select_related("criterion"))
+    scores = services.assessment_shown(assessment)
     for s in scores:
         key = s.criterion_id
         s.shown_score = typed.get(f"score-{key}", "") if typed else s.score  # type: ignore[attr-defined]
