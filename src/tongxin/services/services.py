@@ -216,6 +216,10 @@ def request_act(
         if department is None:
             raise IllegalTransition(_("请选择承办部门。"))
         changes["department"] = department
+    if action == "return":
+        # Back to the officers: the departments lose the request (and its inbox, its
+        # actions, its supervision notices) until it is referred again.
+        changes["department"] = None
     if action == "resolve":
         if not result.strip():
             raise IllegalTransition(_("请填写办理结果。"))
@@ -248,6 +252,8 @@ def request_act(
         obj=request,
         detail={"action": action, "from": before, "to": transition.target},
     )
+    if action == "return":
+        request.co_departments.clear()
     if action == "refer":
         helpers = [d for d in (co_departments or []) if d.pk != department.pk]  # type: ignore[union-attr]
         request.co_departments.set(helpers)

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 
 from tongxin.accounts.decorators import capability_required
 from tongxin.accounts.roles import Cap
-from tongxin.accounts.scoping import get_scoped_or_404, scoped, visible_departments
+from tongxin.accounts.scoping import get_scoped_or_404, in_scope, scoped, visible_departments
 from tongxin.audit.services import Action, audit_record
 from tongxin.core.filters import filtered, refuses_bad_filters
 from tongxin.exchange.lists import export_context, export_maskable
@@ -115,6 +115,9 @@ def request_detail(request, pk: int):
             messages.error(request, str(exc))
         else:
             messages.success(request, _("已保存。"))
+            if not in_scope(request.user, item):
+                # Returned by a department: it no longer sees the request.
+                return redirect("services:request_list")
             return redirect("services:request_detail", pk=item.pk)
     actions = [
         (a, services.TRANSITIONS[a].label) for a in services.allowed_actions(item, request.user)
