@@ -231,11 +231,24 @@ def request_act(
     if action == "close":
         changes["closed_at"] = timezone.now()
     if action == "reopen":
-        changes.update(closed_at=None, resolved_at=None)
+        # Handled afresh: the old result, call-back and deadline no longer hold (the events
+        # keep them), and it is back with the officers, who refer it again if need be.
+        changes.update(
+            closed_at=None,
+            resolved_at=None,
+            result="",
+            satisfaction=None,
+            follow_up_comment="",
+            due_at=due_at_for(request.category, timezone.now()),
+            department=None,
+        )
     before = request.status
     updated = ServiceRequest.objects.filter(pk=request.pk, status=before).update(**changes)
     if not updated:
         raise IllegalTransition(_("诉求已被他人处理，请刷新后重试。"))
+    if action == "follow_up":
+        # The score is kept in the history too (a reopened request clears it).
+        note = _("满意度 %(s)d/5") % {"s": satisfaction} + (f"，{note}" if note else "")
     RequestEvent.objects.create(
         request=request,
         action=action,
@@ -252,7 +265,7 @@ def request_act(
         obj=request,
         detail={"action": action, "from": before, "to": transition.target},
     )
-    if action == "return":
+    if action in ("return", "reopen"):
         request.co_departments.clear()
     if action == "refer":
         helpers = [d for d in (co_departments or []) if d.pk != department.pk]  # type: ignore[union-attr]
