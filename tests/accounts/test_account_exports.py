@@ -138,6 +138,7 @@ def test_account_export_keeps_the_search_and_the_administrators_scope(client):
     expected = {
         "street_sysadmin",
         "street_officer",
+        "street_clerk",  # files the forms of the street's communities without an account
         "community_officer",
         "grid_worker_a",
         "grid_worker_b",

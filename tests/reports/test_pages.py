@@ -14,6 +14,7 @@ from tongxin.reports.periods import last_complete
 pytestmark = pytest.mark.django_db
 
 STREET, COMMUNITY = "410104001", "410104001001"
+RETURNED = "410104001002"  # 北下街社区: its form returned in the demo
 
 
 def test_submit_return_resubmit_accept_through_the_pages(client):
@@ -77,3 +78,33 @@ def test_the_english_page_translates_the_form(client):
     page = client.get(f"/reports/{COMMUNITY}/{period}/").content.decode()
     assert "Present at period end" in page and "Checked: submit" in page
     assert "Basic statistics of ethnic-minority migrants" in page
+
+
+def test_whoever_files_a_communitys_form_does_not_accept_it_too(client):
+    from tests.reports.test_forms import officer
+    from tongxin.accounts.roles import Role
+
+    period = last_complete("month", timezone.localdate()).key
+    url = f"/reports/{RETURNED}/{period}/"
+    form = StatForm.objects.get(unit__code=RETURNED, period=period)
+    assert form.status == FormStatus.RETURNED
+    street_officer = login_as(client, "street_officer")
+    client.post(url, {"action": "submit", "preparer": "北下街社区专干"})  # on its behalf
+    form.refresh_from_db()
+    assert form.status == FormStatus.SUBMITTED and form.submitted_by == street_officer
+    page = client.get(url).content.decode()
+    assert 'id="accept-button"' not in page and 'id="self-review"' in page
+    assert "不能由本人审核通过" in page
+    response = client.post(url, {"action": "accept"}, follow=True)
+    assert "不能由本人审核通过" in response.content.decode()
+    form.refresh_from_db()
+    assert form.status == FormStatus.SUBMITTED
+    assert [e.action for e in form.events.all()][-1] == "submit"
+
+    # A colleague at the street accepts it.
+    colleague = officer(STREET, Role.STREET_OFFICER)
+    client.force_login(colleague)
+    assert 'id="accept-button"' in client.get(url).content.decode()
+    client.post(url, {"action": "accept"})
+    form.refresh_from_db()
+    assert form.status == FormStatus.ACCEPTED and form.reviewed_by == colleague

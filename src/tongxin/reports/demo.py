@@ -1,7 +1,9 @@
 """Demo statistics for the demo city: the counts computed, and last month's forms of
 北下街街道's communities at every step — most submitted and accepted, one returned with a
 comment, one still under review — while 新华社区 (the demo community officer's) is left for
-the demo to file. Deterministic (dates relative to today)."""
+the demo to file. The other communities have no accounts: the street's statistics clerk
+(`street_clerk`) files their forms on their behalf and `street_officer` reviews them, since
+nobody accepts a form they filed themselves. Deterministic (dates relative to today)."""
 
 from __future__ import annotations
 
@@ -9,6 +11,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from tongxin.accounts.models import User
+from tongxin.accounts.roles import DataScope, Role
+from tongxin.accounts.services import user_create
 from tongxin.geo.models import Unit
 
 from . import counts, services
@@ -17,6 +21,7 @@ from .models import StatForm
 from .periods import last_complete
 
 STREET, OWN_COMMUNITY = "410104001", "410104001001"
+CLERK = "street_clerk"
 
 
 def load_demo_reports(*, seed: int, password: str = "") -> int:
@@ -32,9 +37,19 @@ def load_demo_reports(*, seed: int, password: str = "") -> int:
         Unit.objects.filter(parent=street).exclude(code=OWN_COMMUNITY).order_by("path")
     )
     with transaction.atomic():
+        clerk = User.objects.filter(username=CLERK).first() or user_create(
+            actor=None,
+            username=CLERK,
+            password=password,
+            unit=street,
+            roles={Role.STREET_OFFICER},
+            data_scope=DataScope.SUBTREE,
+            full_name=f"{street.name}统计员",
+            validate=False,
+        )
         for i, community in enumerate(communities):
             form = services.form_submit(
-                actor=officer, unit=community, period=period, preparer=f"{community.name}专干"
+                actor=clerk, unit=community, period=period, preparer=f"{community.name}专干"
             )
             if i == 0:
                 services.form_review(

@@ -56,6 +56,17 @@ def review_refusal(user: User, form: StatForm) -> str:
     return ""
 
 
+def accept_refusal(user: User, form: StatForm) -> str:
+    """Why `user` may not accept this form beyond `review_refusal` ("" if they may): a form
+    someone filed (for a unit below, on its behalf) is accepted by someone else."""
+    if form.submitted_by_id is not None and form.submitted_by_id == user.pk:
+        return _(
+            "这份报表是您本人上报（代报）的，不能由本人审核通过；"
+            "请由本单位其他有审核权限的人员审核。"
+        )
+    return ""
+
+
 def configure_refusal(user: User) -> str:
     """Why `user` may not change the columns ("" if they may): there is one template for
     the whole city, so only the city's bureau configures it."""
@@ -163,6 +174,8 @@ def form_review(
     comment = comment.strip()
     if accept and form.status != FormStatus.SUBMITTED:
         raise ValidationError(_("只有已上报的报表可以审核通过。"))
+    if accept and accept_refusal(actor, form):
+        raise ValidationError(accept_refusal(actor, form))
     if not accept:
         if not comment:
             raise ValidationError({"comment": [_("退回时请说明原因。")]})

@@ -142,6 +142,7 @@ def form_detail(request, code: str, period: str):
             and (form is None or form.status == FormStatus.RETURNED)
             and period_.end < timezone.localdate(),
             "can_review": form is not None and not services.review_refusal(user, form),
+            "accept_refusal": services.accept_refusal(user, form) if form is not None else "",
             "ended": period_.end < timezone.localdate(),
             "waiting": waiting,
             "crumbs": _crumbs(user, unit) + [unit],
