@@ -108,3 +108,25 @@ def test_whoever_files_a_communitys_form_does_not_accept_it_too(client):
     client.post(url, {"action": "accept"})
     form.refresh_from_db()
     assert form.status == FormStatus.ACCEPTED and form.reviewed_by == colleague
+
+
+def test_grids_are_not_marked_as_missing_forms_but_communities_are(client):
+    import re
+
+    from tongxin.geo.models import Unit
+
+    period = last_complete("month", timezone.localdate()).key
+    login_as(client, "community_officer")
+    page = client.get(f"/reports/{COMMUNITY}/{period}/").content.decode()
+    grids = [g.code for g in Unit.objects.filter(parent__code=COMMUNITY)]
+    assert grids
+    for grid in grids:
+        row = re.search(rf'<tr id="row-{grid}"[^>]*>.*?</tr>', page, re.S).group(0)
+        assert "未上报" not in row and "table-warning" not in row
+    assert "标黄的下级单位尚未上报" not in page
+
+    # On the street's form, the community that has not filed still is.
+    login_as(client, "street_officer")
+    page = client.get(f"/reports/{STREET}/{period}/").content.decode()
+    row = re.search(rf'<tr id="row-{COMMUNITY}"[^>]*>.*?</tr>', page, re.S).group(0)
+    assert "未上报" in row and "table-warning" in row
