@@ -176,6 +176,13 @@ class RequestEvent(models.Model):
     def __str__(self) -> str:
         return f"{self.request_id} {self.action}"
 
+    @property
+    def action_label(self) -> str:
+        """The action as the history shows it (受理, 转办…), not its code."""
+        from .services import EVENT_LABELS
+
+        return str(EVENT_LABELS.get(self.action, self.action))
+
 
 class SupervisionNotice(models.Model):
     """督办单: issued when a request is late, once per request and week; the unit answers."""

@@ -62,6 +62,13 @@ TRANSITIONS: dict[str, Transition] = {
     "close": Transition(frozenset({Status.FOLLOWED_UP}), Status.CLOSED, gettext_lazy("关闭")),
     "reopen": Transition(frozenset({Status.CLOSED}), Status.ACCEPTED, gettext_lazy("重新办理")),
 }
+# What the history calls each event: the transitions' labels, and the two events that are
+# not transitions.
+EVENT_LABELS: dict[str, object] = {
+    "receive": gettext_lazy("登记"),
+    **{code: t.label for code, t in TRANSITIONS.items()},
+    "note": gettext_lazy("进展情况"),
+}
 # Actions a department liaison takes on requests referred to its department; officers of the
 # ethnic-affairs line take the others (and may resolve what they handle themselves).
 DEPARTMENT_ACTIONS = {"start", "return", "resolve"}
@@ -225,6 +232,8 @@ def request_act(
             raise IllegalTransition(_("请填写办理结果。"))
         changes.update(result=result, resolved_at=timezone.now())
     if action == "follow_up":
+        if satisfaction is None:
+            raise IllegalTransition(_("请选择满意度。"))
         if satisfaction not in (1, 2, 3, 4, 5):
             raise IllegalTransition(_("满意度应为 1 到 5。"))
         changes.update(satisfaction=satisfaction, follow_up_comment=note[:500])
