@@ -269,7 +269,7 @@ def test_annual_assessment_with_data_scores_manual_scores_and_the_veto():
                 unit=unit(code),
                 period=date(2025, month, 1),
                 is_zero=True,
-                filed_at=at(date(2025, month, 28)),
+                entered_at=at(date(2025, month, 28)),
             )
     assessment = services.assessment_open(actor=office, year=2025, unit=unit(STREET))
     scores = {s.criterion.code: s for s in assessment.scores.select_related("criterion")}

@@ -149,9 +149,12 @@ def test_screening_reports_filed_and_filtered_by_month(client):
             "is_zero": True,
             "visits": 35,
             "filed_at": "2026-04-02T09:00:00+08:00",
+            "paper_reason": "4月2日交纸质报告，系统账号当时未开通。",
         },
     )
     assert created.status_code == 201, created.json()
+    assert created.json()["paper_reason"] == "4月2日交纸质报告，系统账号当时未开通。"
+    assert created.json()["entered_at"][:10] != "2026-04-02"  # the real entry time is kept
     assert {
         k: created.json()[k] for k in ("period", "is_zero", "disputes", "late", "deadline")
     } == {

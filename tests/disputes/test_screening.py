@@ -3,11 +3,12 @@ the completeness calendar with a missing month, reminders before and after the d
 and the counts other apps read."""
 
 import re
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from django.core.management import call_command
 from django.urls import reverse
+from django.utils import timezone
 
 from tongxin.disputes import selectors, services
 from tongxin.disputes.models import Dispute, ScreeningReminder, ScreeningReport, ScreeningRule
@@ -54,7 +55,7 @@ def test_a_zero_report_and_a_report_with_the_months_disputes():
         period=MARCH,
         is_zero=True,
         visits=42,
-        filed_at=at(date(2026, 4, 3)),
+        entered_at=at(date(2026, 4, 3)),
     )
     assert (zero.is_zero, zero.visits, zero.deadline, zero.late) == (
         True,
@@ -70,7 +71,7 @@ def test_a_zero_report_and_a_report_with_the_months_disputes():
         unit=unit(COMMUNITIES[1]),
         period=MARCH,
         is_zero=False,
-        filed_at=at(date(2026, 4, 9)),
+        entered_at=at(date(2026, 4, 9)),
     )
     assert report.late is True
     assert list(report.disputes.values_list("number", flat=True)) == [case.number]
@@ -115,7 +116,7 @@ def _file_february_and_march(missing: str) -> None:
             unit=unit(code),
             period=FEBRUARY,
             is_zero=True,
-            filed_at=at(date(2026, 3, 2)),
+            entered_at=at(date(2026, 3, 2)),
         )
         if code != missing:
             services.report_file(
@@ -123,7 +124,7 @@ def _file_february_and_march(missing: str) -> None:
                 unit=unit(code),
                 period=MARCH,
                 is_zero=True,
-                filed_at=at(date(2026, 4, 7)),
+                entered_at=at(date(2026, 4, 7)),
             )
 
 
@@ -244,3 +245,49 @@ def test_dispute_counts_for_other_apps():
         COMMUNITIES[0]: {"disputes": 3, "resolved": 1}
     }
     assert Dispute.objects.filter(unit_path__startswith=STREET).count() == 4
+
+
+@pytest.mark.django_db
+def test_a_backdated_paper_report_counts_on_time_only_with_a_reason_and_shows_its_entry(client):
+    """A street must not make a missed month look filed on time by typing an early date."""
+    officer = street_officer()
+    today = timezone.localdate()
+    month = selectors.add_months(today.replace(day=1), -3)  # its deadline is long past
+    deadline = services.report_deadline(month)
+    paper = deadline - timedelta(days=2)
+    login_as(client, officer.username)
+    url = reverse("disputes:screening_new")
+    form = {"period": f"{month:%Y-%m}", "is_zero": "on", "filed_on": paper.isoformat()}
+
+    # A date alone: kept and shown, but the report is late by when it was entered.
+    client.post(url, form | {"unit": COMMUNITIES[0]})
+    plain = ScreeningReport.objects.get(unit__code=COMMUNITIES[0], period=month)
+    assert plain.late is True and plain.filed_at.date() == paper
+    assert timezone.localdate(plain.entered_at) == today
+    page = client.get(reverse("disputes:screening_detail", args=[plain.pk])).content.decode()
+    assert f"纸质报告报送 {paper:%Y-%m-%d} · 录入 {today:%Y-%m-%d}" in page
+    assert "逾期填报" in page
+
+    # With the reason written down the paper date counts, and the entry shows as 补录.
+    reason = "纸质报告按时交街道，社区账号当月未开通。"
+    client.post(url, form | {"unit": COMMUNITIES[1], "paper_reason": reason})
+    backfilled = ScreeningReport.objects.get(unit__code=COMMUNITIES[1], period=month)
+    assert backfilled.late is False and backfilled.paper_reason == reason
+    page = client.get(reverse("disputes:screening_detail", args=[backfilled.pk])).content.decode()
+    assert 'id="report-backfilled">补录</span>' in page and reason in page
+    assert f"录入 {today:%Y-%m-%d}" in page
+
+    calendar = client.get(
+        reverse("disputes:screening_calendar"), {"unit": STREET, "end": f"{month:%Y-%m}"}
+    ).content.decode()
+    cell = f'id="cell-{COMMUNITIES[0]}-{month:%Y-%m}"'
+    assert f'<td class="cal-late" data-state="late" {cell}>' in calendar
+    cell = f'id="cell-{COMMUNITIES[1]}-{month:%Y-%m}"'
+    after = calendar.split(cell)[1].split("</td>")[0]
+    assert '<small class="cal-backfilled">补录</small>' in after
+    login_as(client, "district_officer")  # the district sees it on the street's row
+    district_calendar = client.get(
+        reverse("disputes:screening_calendar"), {"unit": "410104", "end": f"{month:%Y-%m}"}
+    ).content.decode()
+    row = district_calendar.split(f'id="row-{STREET}"')[1].split("</tr>")[0]
+    assert '<small class="cal-backfilled">补录 1</small>' in row

@@ -68,6 +68,8 @@ class ScreeningReportSerializer(serializers.ModelSerializer):
             "deadline",
             "late",
             "filed_at",
+            "entered_at",
+            "paper_reason",
             "filed_by",
         ]
         read_only_fields = fields
@@ -87,6 +89,14 @@ class ScreeningReportCreate(serializers.Serializer):
     tendencies = serializers.CharField(required=False, allow_blank=True, default="")
     filed_at = DateTimeField(
         required=False, help_text="when a paper report was handed in (default: now)"
+    )
+    paper_reason = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=300,
+        help_text="why a paper report is entered late; only with it does filed_at decide "
+        "whether the report was on time (otherwise the entry time does)",
     )
 
 
@@ -137,6 +147,7 @@ class ScreeningReportViewSet(
                 notes=d["notes"],
                 tendencies=d["tendencies"],
                 filed_at=d.get("filed_at"),
+                paper_reason=d["paper_reason"],
                 http_request=request._request,
             )
         except services.DisputeError as exc:

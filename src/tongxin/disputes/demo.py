@@ -211,6 +211,6 @@ def load_demo_disputes(*, seed: int, password: str = "") -> int:
                     is_zero=not has_disputes,
                     visits=rng.randint(20, 80),
                     notes="入户走访、商户摸排，召开楼院长座谈会。",
-                    filed_at=_at(filed_on, 15) if filed_on < today else None,
+                    entered_at=_at(filed_on, 15) if filed_on < today else None,
                 )
     return len(created)

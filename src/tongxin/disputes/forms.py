@@ -61,6 +61,15 @@ class ScreeningReportForm(forms.Form):
         label=_("苗头性、倾向性问题"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
     filed_on = DateField(label=_("报送日期（补录纸质报告时填写）"), required=False, widget=DATE)
+    paper_reason = forms.CharField(
+        label=_("补录说明"),
+        max_length=300,
+        required=False,
+        help_text=_(
+            "截止日期后才录入的纸质报告，写明何时由谁报送、为何未及时录入的，按报送日期计算是否按时；"
+            "未写明的按录入时间计算。录入时间照实记录并显示。"
+        ),
+    )
 
     def __init__(self, *args, communities, initial_period=None, **kwargs):
         super().__init__(*args, **kwargs)

@@ -126,7 +126,12 @@ class ScreeningReport(models.Model):
     filed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
+    # When the report was handed in: the moment it is entered, or a paper report's date.
     filed_at = models.DateTimeField(_("填报时间"), default=timezone.now)
+    # When it was really entered in the system (never backdated), and why a paper report
+    # was entered only after its deadline (see services.report_file for what it decides).
+    entered_at = models.DateTimeField(_("录入时间"), default=timezone.now)
+    paper_reason = models.CharField(_("补录说明"), max_length=300, blank=True)
 
     scope_capability = Cap.DISPUTE_READ
     scope_path_field = "unit_path"
@@ -142,6 +147,16 @@ class ScreeningReport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.unit_id} {self.period:%Y-%m}"
+
+    @property
+    def on_paper(self) -> bool:
+        """Entered on a later day than the paper report's date."""
+        return timezone.localdate(self.filed_at) != timezone.localdate(self.entered_at)
+
+    @property
+    def backfilled(self) -> bool:
+        """Counted on time by its paper date, though entered after the deadline (补录)."""
+        return not self.late and timezone.localdate(self.entered_at) > self.deadline
 
 
 class ScreeningReminder(models.Model):

@@ -210,6 +210,7 @@ class Cell:
     disputes: int = 0
     deadline: date | None = None
     report_id: int | None = None  # a community's own report
+    backfilled: int = 0  # counted on time by a paper date, though entered after the deadline
 
     @property
     def missing(self) -> int:
@@ -289,13 +290,14 @@ def completeness(user, root: Unit, months: list[date]) -> Calendar:
         ScreeningReport.objects.filter(subtree_q(root.path, "unit_path"), period__in=months),
         capability=Cap.DASHBOARD,
     ).annotate(n=Count("disputes"))
-    for pk, path, period, late, zero, n in reports.values_list(
-        "pk", "unit_path", "period", "late", "is_zero", "n"
+    for pk, path, period, late, zero, n, entered_at, deadline in reports.values_list(
+        "pk", "unit_path", "period", "late", "is_zero", "n", "entered_at", "deadline"
     ):
         key = (path[:depth], period)
         cell = cells.setdefault(key, Cell(period, expected.get(path[:depth], 0)))
         cell.filed += 1
         cell.late += late
+        cell.backfilled += not late and timezone.localdate(entered_at) > deadline
         cell.zero += zero
         cell.disputes += n
         cell.report_id = pk
@@ -316,6 +318,7 @@ def completeness(user, root: Unit, months: list[date]) -> Calendar:
         for r in rows:
             total.filed += r.cells[i].filed
             total.late += r.cells[i].late
+            total.backfilled += r.cells[i].backfilled
             total.zero += r.cells[i].zero
             total.disputes += r.cells[i].disputes
         totals.append(total)

@@ -140,11 +140,15 @@ def report_file(
     notes: str = "",
     tendencies: str = "",
     filed_at: datetime | None = None,
+    paper_reason: str = "",
+    entered_at: datetime | None = None,
     http_request=None,
 ) -> ScreeningReport:
     """File a community's report for a month. A zero report says that screening found no
     dispute; otherwise the month's disputes registered for the community are attached. A
-    paper report entered later keeps the date it was handed in (`filed_at`)."""
+    paper report entered later keeps the date it was handed in (`filed_at`) and the reason
+    it is entered late (`paper_reason`). `entered_at` is now; only the demo data and tests
+    that build past months give another moment."""
     if not actor.can(Cap.SCREENING_FILE):
         raise DisputeError(_("您没有填报月度排查的权限。"))
     if unit.level != Level.COMMUNITY:
@@ -163,11 +167,20 @@ def report_file(
     if not is_zero and not count:
         raise DisputeError(_("本月尚未登记矛盾纠纷：请先登记排查发现的矛盾纠纷，或填报零报告。"))
     deadline = report_deadline(period)
-    now = timezone.now()
+    entered = entered_at or timezone.now()
+    paper_reason = paper_reason.strip()[:300]
     if filed_at is not None:
-        if filed_at > now or timezone.localdate(filed_at) < period:
+        if filed_at > entered or timezone.localdate(filed_at) < period:
             raise DisputeError(_("填报日期应在所报月份开始之后、今天之前。"))
-        now = filed_at
+    else:
+        filed_at = entered
+    # On time or late (what the calendar and the annual assessment count) is decided by
+    # when the report was entered. A paper report's earlier date counts instead only when
+    # the one entering it writes down why it comes late (补录说明): the reason, the paper
+    # date and the real entry time are all kept and shown, and a report entered after its
+    # deadline but counted on time is marked 补录 on the report and on the calendar, so
+    # the supervisor sees every such case and can read why. A date alone changes nothing.
+    counted_from = filed_at if paper_reason else entered
     try:
         with transaction.atomic():
             report = ScreeningReport.objects.create(
@@ -179,9 +192,11 @@ def report_file(
                 notes=notes,
                 tendencies=tendencies,
                 deadline=deadline,
-                late=timezone.localdate(now) > deadline,
+                late=timezone.localdate(counted_from) > deadline,
                 filed_by=actor,
-                filed_at=now,
+                filed_at=filed_at,
+                entered_at=entered,
+                paper_reason=paper_reason,
             )
     except IntegrityError as exc:
         raise DisputeError(
@@ -194,7 +209,14 @@ def report_file(
         actor=actor,
         request=http_request,
         obj=report,
-        detail={"unit": unit.code, "period": f"{period:%Y-%m}", "zero": is_zero, "disputes": count},
+        detail={
+            "unit": unit.code,
+            "period": f"{period:%Y-%m}",
+            "zero": is_zero,
+            "disputes": count,
+            "filed_at": filed_at.isoformat(),
+            "paper_reason": paper_reason,
+        },
     )
     return report
 

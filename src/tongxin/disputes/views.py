@@ -114,6 +114,7 @@ def screening_new(request):
                 filed_at=timezone.make_aware(datetime.combine(d["filed_on"], time(12)))
                 if d["filed_on"]
                 else None,
+                paper_reason=d["paper_reason"],
                 http_request=request,
             )
         except services.DisputeError as exc:
