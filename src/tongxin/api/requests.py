@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -15,6 +16,7 @@ from tongxin.accounts.roles import Cap
 from tongxin.accounts.scoping import get_scoped_or_404, scoped, visible_departments
 from tongxin.audit.services import Action, audit_record
 from tongxin.core.filters import FLAGS, flag, known_value
+from tongxin.core.validators import validate_mobile
 from tongxin.registry.models import Person
 from tongxin.services import services
 from tongxin.services.models import Category, Channel, GreenChannel, ServiceRequest, Status
@@ -76,6 +78,16 @@ class RequestCreate(serializers.Serializer):
         choices=GreenChannel.choices, required=False, default=""
     )
     received_at = DateTimeField(required=False)
+
+    def validate_requester_phone(self, value):
+        """The registry's rule for a mobile number (core.validators.validate_mobile)."""
+        value = value.strip()
+        if not value:
+            return ""
+        try:
+            return validate_mobile(value)
+        except DjangoValidationError as exc:
+            raise ValidationError(exc.messages) from exc
 
     def validate_received_at(self, value):
         if value > timezone.now():

@@ -5,6 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from tongxin.core.fields import DateTimeField
+from tongxin.core.validators import validate_mobile
 
 from .models import Category, Channel, GreenChannel
 
@@ -16,7 +17,12 @@ class IntakeForm(forms.Form):
     channel = forms.ChoiceField(label=_("渠道"), choices=Channel.choices, initial=Channel.WINDOW)
     id_number = forms.CharField(label=_("已登记人员的证件号码"), required=False, max_length=40)
     requester_name = forms.CharField(label=_("诉求人姓名"), required=False, max_length=300)
-    requester_phone = forms.CharField(label=_("联系电话"), required=False, max_length=30)
+    requester_phone = forms.CharField(
+        label=_("联系电话"),
+        required=False,
+        max_length=30,
+        widget=forms.TextInput(attrs={"inputmode": "tel"}),
+    )
     description = forms.CharField(label=_("诉求内容"), widget=forms.Textarea(attrs={"rows": 4}))
     language = forms.CharField(label=_("使用语言"), required=False, max_length=30)
     interpreter_needed = forms.BooleanField(label=_("需要翻译"), required=False)
@@ -28,6 +34,12 @@ class IntakeForm(forms.Form):
         required=False,
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
     )
+
+    def clean_requester_phone(self):
+        """The registry's rule (core.validators.validate_mobile): the call-back needs a
+        number that can be dialled."""
+        value = self.cleaned_data.get("requester_phone", "").strip()
+        return validate_mobile(value) if value else ""
 
     def clean_received_at(self):
         value = self.cleaned_data.get("received_at")
