@@ -291,3 +291,7 @@ def test_a_backdated_paper_report_counts_on_time_only_with_a_reason_and_shows_it
     ).content.decode()
     row = district_calendar.split(f'id="row-{STREET}"')[1].split("</tr>")[0]
     assert '<small class="cal-backfilled">补录 1</small>' in row
+    export = client.get(reverse("disputes:screening_export"), {"format": "csv"})
+    text = b"".join(export.streaming_content).decode("utf-8-sig")
+    assert "填报时间,录入时间,补录说明" in text
+    assert f"{paper:%Y-%m-%d} 12:00,{today:%Y-%m-%d} " in text and reason in text

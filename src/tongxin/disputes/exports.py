@@ -120,8 +120,10 @@ SCREENING = ListExport(
         _("逾期填报"),
         _("填报人"),
         _("填报时间"),
+        _("录入时间"),
+        _("补录说明"),
     ],
-    widths=[20, 9, 8, 10, 8, 12, 8, 14, 16],
+    widths=[20, 9, 8, 10, 8, 12, 8, 14, 16, 16, 30],
 )
 
 
@@ -140,4 +142,6 @@ def report_rows(reports) -> Iterator[list[object]]:
             yes_no(item.late),
             item.filed_by.username,
             local_time(item.filed_at),
+            local_time(item.entered_at),
+            item.paper_reason,
         ]
