@@ -1170,3 +1170,33 @@ def test_api_writes_as_persona(write, persona, client, as_user):
     else:
         assert response.status_code in (403, 404), response.content.decode()[:500]
     assert _api_snapshot() == before
+
+
+# --- Menus: every sidebar entry and tab a persona is shown opens for it ------------------------
+
+
+def _links(html: str, start: str, end: str) -> list[str]:
+    import re
+
+    block = html[html.index(start) : html.index(end, html.index(start))]
+    return re.findall(r'class="nav-link[^"]*" href="([^"]+)"', block)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_every_menu_entry_and_tab_shown_opens(persona, client, as_user):
+    user = as_user(persona)
+    home = client.get(reverse("home")).content.decode()
+    links = _links(home, 'class="nav-link', reverse("accounts:password_change"))
+    assert links
+    if user.can("dashboard.read"):
+        page = client.get(reverse("coordination:statistics")).content.decode()
+        tabs = _links(page, 'aria-label="督查督办"', "</ul>")
+        assert reverse("coordination:statistics") in tabs
+        links += tabs
+    for url in links:
+        assert client.get(url).status_code in (200, 302), (persona, url)
+    shown = set(links)
+    # A grid worker's scope holds no form (grids never file): no 统计报表 entry.
+    assert (reverse("reports:index") in shown) == (persona in DASHBOARD_READERS - GRID_WORKERS)
+    assert (reverse("coordination:task_list") in shown) == (persona in COORD_READERS)

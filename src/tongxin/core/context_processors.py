@@ -30,12 +30,26 @@ NAVIGATION = [
 ]
 
 
+def _opens_forms(user) -> bool:
+    from tongxin.reports.selectors import opens_forms
+
+    return opens_forms(user)
+
+
+# Entries shown only where, beyond the capability, the page has something for the user.
+CONDITIONS = {"reports:index": _opens_forms}
+
+
 def shell(request):
     user = getattr(request, "user", None)
     nav = []
     unread = 0
     if user is not None and user.is_authenticated:
-        nav = [(name, label) for name, label, cap in NAVIGATION if cap is None or user.can(cap)]
+        nav = [
+            (name, label)
+            for name, label, cap in NAVIGATION
+            if (cap is None or user.can(cap)) and (name not in CONDITIONS or CONDITIONS[name](user))
+        ]
         unread = user.notifications.filter(read_at__isnull=True).count()
     return {
         "nav_items": nav,

@@ -9,6 +9,7 @@ from datetime import date
 from django.http import Http404
 from django.utils import timezone
 
+from tongxin.accounts.roles import Cap, DataScope
 from tongxin.accounts.scoping import visible_units
 from tongxin.geo.models import Level, Unit
 
@@ -30,6 +31,16 @@ def unit_for(user, code: str | None) -> Unit:
     if unit is None:
         raise Http404
     return unit
+
+
+def opens_forms(user) -> bool:
+    """Whether the user's scope holds a filing unit (a grid worker's does not: grids never
+    file), i.e. whether the forms' pages have anything for them."""
+    # What `unit_for` would find, without a query on every page: a scope is a subtree, and
+    # every subtree but a grid's holds a filing unit.
+    if not user.can(Cap.GEO_READ) or (user.data_scope != DataScope.ALL and user.unit is None):
+        return False
+    return user.data_scope == DataScope.ALL or user.unit.level != Level.GRID
 
 
 @dataclass
