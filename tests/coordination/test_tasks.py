@@ -517,3 +517,23 @@ def test_a_draft_assessment_shows_the_data_as_it_is_now_without_a_save(client):
     assert 'id="assessment-veto"' in page and '<strong id="assessment-grade">不合格' in page
     assessment.refresh_from_db()  # shown, not saved: saving is the office's step
     assert (assessment.veto, assessment.status) == (False, "draft")
+
+
+@pytest.mark.django_db
+def test_finalizing_grades_the_scores_on_the_screen(client):
+    office = User.objects.get(username="district_officer")
+    assessment = services.assessment_open(actor=office, year=2025, unit=unit(STREET))
+    scores = {s.criterion.code: s for s in assessment.scores.select_related("criterion")}
+    registry = scores["registry"].criterion_id
+    login_as(client, "district_officer")
+    url = reverse("coordination:assessment_detail", args=[assessment.pk])
+    page = client.post(url, {"action": "finalize", f"score-{registry}": "25"}).content.decode()
+    assert "的得分应在 0 到 20.0 之间。" in page and 'value="25"' in page
+    assessment.refresh_from_db()
+    assert assessment.status == "draft"  # not fixed with the old score
+    before = assessment.total
+    client.post(url, {"action": "finalize", f"score-{registry}": "18", f"note-{registry}": "齐全"})
+    assessment.refresh_from_db()
+    assert assessment.status == "final"
+    assert assessment.total == before + 18 - scores["registry"].score
+    assert assessment.scores.get(criterion_id=registry).note == "齐全"

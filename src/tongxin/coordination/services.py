@@ -874,8 +874,25 @@ def assessment_score(
 
 
 @transaction.atomic
-def assessment_finalize(*, actor: User, assessment: Assessment, http_request=None) -> Assessment:
+def assessment_finalize(
+    *,
+    actor: User,
+    assessment: Assessment,
+    scores: dict[int, tuple[Decimal, str]] | None = None,
+    veto_reason: str | None = None,
+    http_request=None,
+) -> Assessment:
+    """Fix the grade. With `scores` (what the page shows when 定档 is clicked) they are saved
+    first, as 保存评分 would, so the grade is that of the scores on the screen."""
     _office_of(actor, assessment.unit)
+    if scores is not None:
+        assessment_score(
+            actor=actor,
+            assessment=assessment,
+            scores=scores,
+            veto_reason=assessment.manual_veto_reason if veto_reason is None else veto_reason,
+            http_request=http_request,
+        )
     _recompute(assessment)
     if not Assessment.objects.filter(pk=assessment.pk, status=AssessmentStatus.DRAFT).update(
         status=AssessmentStatus.FINAL, finalized_at=timezone.now()

@@ -446,11 +446,14 @@ def assessment_detail(request, pk: int):
     if request.method == "POST":
         if not can_manage:
             return render(request, "403.html", status=403)
-        finalize = request.POST.get("action") == "finalize"
         try:
-            if finalize:
+            if request.POST.get("action") == "finalize":
                 services.assessment_finalize(
-                    actor=request.user, assessment=assessment, http_request=request
+                    actor=request.user,
+                    assessment=assessment,
+                    scores=_scores_from_post(request.POST, assessment),
+                    veto_reason=request.POST.get("veto_reason", ""),
+                    http_request=request,
                 )
                 _ok(request, _("已定档。"))
             else:
@@ -464,8 +467,6 @@ def assessment_detail(request, pk: int):
                 _ok(request, _("已保存评分。"))
         except services.CoordinationError as exc:
             messages.error(request, str(exc))
-            if finalize:
-                return redirect("coordination:assessment_detail", pk=assessment.pk)
             typed = request.POST
         else:
             return redirect("coordination:assessment_detail", pk=assessment.pk)
