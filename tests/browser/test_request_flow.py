@@ -71,6 +71,6 @@ def test_window_intake_referral_resolution_follow_up_and_receipt(page, demo_live
     expect(page.locator("#request-status")).to_have_text("已回访")
     act(page, "close")
     expect(page.locator("#request-status")).to_have_text("已关闭")
-    expect(page.locator("#request-events")).to_contain_text("resolve")
+    expect(page.locator("#request-events")).to_contain_text("办结")
     assert page.console_errors == []
     assert page.external_requests == []

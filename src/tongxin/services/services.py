@@ -74,6 +74,9 @@ EVENT_LABELS: dict[str, object] = {
 DEPARTMENT_ACTIONS = {"start", "return", "resolve"}
 
 
+FOLLOW_UP_COMMENT_MAX = 500  # ServiceRequest.follow_up_comment
+
+
 def due_at_for(category: Category, received_at: datetime) -> datetime:
     """Emergency help within hours; otherwise the end of the Nth working day after receipt."""
     # A category saved before its bounds were checked is counted within them.
@@ -192,6 +195,15 @@ def _receive(
     return request
 
 
+def _not_yours(actor: User, action: str) -> str:
+    """Why this user may not take an action the request's status allows."""
+    if action not in DEPARTMENT_ACTIONS:
+        return _("部门不能“%(a)s”，请联系受理诉求的工作人员。")
+    if Role.DEPARTMENT_LIAISON in actor.roles and not (actor.roles - {Role.DEPARTMENT_LIAISON}):
+        return _("只有承办部门可以“%(a)s”。")
+    return _("“%(a)s”由承办部门办理。")
+
+
 @transaction.atomic
 def request_act(
     *,
@@ -208,6 +220,13 @@ def request_act(
     """Apply one action. The status changes only if it is still what the action expects
     (a conditional UPDATE), so two people acting at once cannot both succeed."""
     transition = TRANSITIONS.get(action)
+    if (
+        transition is not None
+        and request.status in transition.sources
+        and action not in allowed_actions(request, actor)
+    ):
+        # The status allows it, the user may not: say so, rather than blame the status.
+        raise IllegalTransition(_not_yours(actor, action) % {"a": transition.label})
     if transition is None or action not in allowed_actions(request, actor):
         raise IllegalTransition(
             _("当前状态（%(s)s）下不能“%(a)s”。")
@@ -236,7 +255,12 @@ def request_act(
             raise IllegalTransition(_("请选择满意度。"))
         if satisfaction not in (1, 2, 3, 4, 5):
             raise IllegalTransition(_("满意度应为 1 到 5。"))
-        changes.update(satisfaction=satisfaction, follow_up_comment=note[:500])
+        if len(note) > FOLLOW_UP_COMMENT_MAX:
+            raise IllegalTransition(
+                _("回访意见不能超过 %(n)d 字（现为 %(m)d 字）。")
+                % {"n": FOLLOW_UP_COMMENT_MAX, "m": len(note)}
+            )
+        changes.update(satisfaction=satisfaction, follow_up_comment=note)
     if action == "close":
         changes["closed_at"] = timezone.now()
     if action == "reopen":

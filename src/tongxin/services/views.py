@@ -108,17 +108,25 @@ def request_detail(request, pk: int):
         or request.user.department_id in {item.department_id, *helpers_now}
     )
     form = ActionForm(request.POST or None, departments=departments)
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST":
+        # Every post is answered with a redirect (a reload does not post again), its
+        # outcome said above the page.
+        if not form.is_valid():
+            for field, errors in form.errors.items():
+                label = form.fields[field].label if field in form.fields else ""
+                for error in errors:
+                    messages.error(request, f"{label}：{error}" if label else str(error))
+            return redirect("services:request_detail", pk=item.pk)
         try:
             _perform(request, item, form.cleaned_data, departments)
         except services.IllegalTransition as exc:
             messages.error(request, str(exc))
-        else:
-            messages.success(request, _("已保存。"))
-            if not in_scope(request.user, item):
-                # Returned by a department: it no longer sees the request.
-                return redirect("services:request_list")
             return redirect("services:request_detail", pk=item.pk)
+        messages.success(request, _("已保存。"))
+        if not in_scope(request.user, item):
+            # Returned by a department: it no longer sees the request.
+            return redirect("services:request_list")
+        return redirect("services:request_detail", pk=item.pk)
     actions = [
         (a, services.TRANSITIONS[a].label) for a in services.allowed_actions(item, request.user)
     ]
