@@ -37,6 +37,12 @@ def test_the_report_form_offers_last_month_for_the_officers_own_community(client
     assert response["Location"] == reverse("disputes:screening_detail", args=[report.pk])
     page = client.get(response["Location"]).content.decode()
     assert "零报告（本月排查未发现矛盾纠纷）" in page
+    month = timezone.localdate().replace(day=1) - timedelta(days=1)
+    # The month as the rest of the pages name it (it read 2026年09月, and so in English too).
+    assert f"南顺城街社区居委会 {month.year}年{month.month}月 矛盾纠纷排查报告" in page
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    page = client.get(response["Location"]).content.decode()
+    assert f"{MONTHS.split()[month.month - 1]} {month.year}" in page
 
 
 MONTHS = "January February March April May June July August September October November December"

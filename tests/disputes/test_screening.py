@@ -158,7 +158,7 @@ def test_completeness_calendar_shows_the_missing_month(client):
 
     login_as(client, "xidajie2")
     page = client.get(reverse("disputes:screening_calendar"), {"end": "2026-03"}).content.decode()
-    assert 'data-state="missing" id="cell-410104002002-2026-03">未报</td>' in page
+    assert 'data-state="missing" id="cell-410104002002-2026-03">缺报</td>' in page
     assert re.search(
         r'data-state="complete" id="cell-410104002001-2026-03"><a href="/disputes/screening/\d+/">'
         r"零报告</a></td>",
