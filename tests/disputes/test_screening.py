@@ -186,15 +186,15 @@ def test_reminders_before_and_after_the_deadline_once_each():
     services.screening_reminders(at(date(2026, 4, 3)))  # two working days before the 8th
     services.screening_reminders(at(date(2026, 4, 7)))  # again: nothing new
     assert texts(waiting) == [
-        "请于 2026-04-08 前填报 2026-03 的矛盾纠纷排查报告（无纠纷也须零报告）。"
+        "请于2026年4月8日前填报2026年3月的矛盾纠纷排查报告（无纠纷也须零报告）。"
     ]
     assert texts(done) == [] and texts(street) == []
     services.screening_reminders(at(date(2026, 4, 9)))
     services.screening_reminders(at(date(2026, 4, 10)))
     assert texts(waiting)[1:] == [
-        "2026-03 的矛盾纠纷排查报告已超过截止日期 2026-04-08，请尽快补报。"
+        "2026年3月的矛盾纠纷排查报告已超过截止日期（2026年4月8日），请尽快补报。"
     ]
-    assert texts(street) == ["2026-03 未按期填报矛盾纠纷排查报告的社区：南顺城街社区居委会"]
+    assert texts(street) == ["2026年3月未按期填报矛盾纠纷排查报告的社区：南顺城街社区居委会"]
     assert ScreeningReminder.objects.filter(unit=unit(COMMUNITIES[0])).count() == 2
 
 

@@ -12,6 +12,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -251,7 +252,7 @@ def screening_reminders(now: datetime | None = None) -> int:
         .exclude(pk__in=filed)
         .distinct()
     )
-    month = f"{period:%Y-%m}"
+    month = date_format(period, "YEAR_MONTH_FORMAT")
     sent = 0
     late_by_street: dict[int, list[Unit]] = {}
     for community in staffed.select_related("parent"):
@@ -262,13 +263,13 @@ def screening_reminders(now: datetime | None = None) -> int:
             if not created:
                 continue
             if kind == "due_soon":
-                text = _("请于 %(d)s 前填报 %(m)s 的矛盾纠纷排查报告（无纠纷也须零报告）。") % {
-                    "d": f"{deadline:%Y-%m-%d}",
+                text = _("请于%(d)s前填报%(m)s的矛盾纠纷排查报告（无纠纷也须零报告）。") % {
+                    "d": date_format(deadline),
                     "m": month,
                 }
             else:
-                text = _("%(m)s 的矛盾纠纷排查报告已超过截止日期 %(d)s，请尽快补报。") % {
-                    "d": f"{deadline:%Y-%m-%d}",
+                text = _("%(m)s的矛盾纠纷排查报告已超过截止日期（%(d)s），请尽快补报。") % {
+                    "d": date_format(deadline),
                     "m": month,
                 }
                 if community.parent_id:
@@ -290,7 +291,7 @@ def screening_reminders(now: datetime | None = None) -> int:
             more = len(communities) - 10
             sent += notify(
                 _officers(Role.STREET_OFFICER, [street_id]),
-                _("%(m)s 未按期填报矛盾纠纷排查报告的社区：%(names)s%(more)s")
+                _("%(m)s未按期填报矛盾纠纷排查报告的社区：%(names)s%(more)s")
                 % {
                     "m": month,
                     "names": names,
