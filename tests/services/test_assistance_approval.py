@@ -8,7 +8,7 @@ from django.urls import reverse
 from tongxin.accounts.models import Department, User
 from tongxin.registry.models import Person
 from tongxin.services import services
-from tongxin.services.models import Category, Notification, ServiceRequest
+from tongxin.services.models import Category, EmergencyAssistance, Notification, ServiceRequest
 
 from ..conftest import login_as
 from .test_assistance_and_metrics import civil_affairs_liaison
@@ -100,3 +100,25 @@ def test_only_the_approving_department_records_the_payment_and_sees_the_buttons(
     assert "登记发放" in client.get(detail).content.decode()
     client.post(url, {"step": "disburse", "note": "银行转账，经办人王伟"})
     assert ServiceRequest.objects.get(pk=request.pk).assistance.status == "disbursed"
+
+
+@pytest.mark.django_db
+def test_aid_assessed_before_the_department_was_recorded_gets_it(client):
+    import importlib
+
+    from django.apps import apps
+
+    district = civil_affairs_liaison()
+    request = _assessed_emergency(client)
+    EmergencyAssistance.objects.filter(request=request).update(department=None)
+    client.force_login(district)
+    detail = reverse("services:request_detail", args=[request.pk])
+    assert client.get(detail).status_code == 404
+    migration = importlib.import_module(
+        "tongxin.services.migrations.0009_assistance_department_backfill"
+    )
+    migration.backfill(apps, None)
+    assert EmergencyAssistance.objects.get(request=request).department.code == (
+        "410104-civil_affairs"
+    )
+    assert 'value="approve"' in client.get(detail).content.decode()
