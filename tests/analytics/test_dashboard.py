@@ -132,3 +132,53 @@ def test_the_list_behind_a_dispute_bar_holds_the_periods_disputes_only(client):
     page = client.get(f"/disputes/?unit={WEST_STREET}&from=2026-13").content.decode()
     assert "筛选条件“发现月份（自）”的值无效：2026-13" in page
     assert not re.findall(r'href="/disputes/\d+/"', page)  # a typo lists nothing, not all
+
+
+def test_the_lists_behind_request_bars_hold_the_periods_requests_only(client):
+    """Bars count the period's requests (received, or resolved for a department's); their
+    lists held every month's, narrowed by nothing the page showed."""
+    from datetime import timedelta
+
+    from tongxin.accounts.models import Department
+    from tongxin.services import services
+    from tongxin.services.models import Category, ServiceRequest
+
+    officer = User.objects.get(username="street_officer")
+    liaison = User.objects.get(username="police_liaison")
+    police = Department.objects.get(code="410100-police")
+    employment = Category.objects.get(code="employment")
+    made = []
+    for days_ago in (0, 70):
+        request = services.request_receive(
+            actor=officer,
+            category=employment,
+            channel="window",
+            description="咨询就业",
+            requester_name="马明",
+            requester_phone="13900000000",
+            received_at=timezone.now() - timedelta(days=days_ago),
+        )
+        services.request_act(actor=officer, request=request, action="accept")
+        services.request_act(actor=officer, request=request, action="refer", department=police)
+        services.request_act(actor=liaison, request=request, action="start")
+        services.request_act(actor=liaison, request=request, action="resolve", result="已办结")
+        made.append(request)
+    ServiceRequest.objects.filter(pk=made[1].pk).update(
+        resolved_at=timezone.now() - timedelta(days=69)
+    )
+    login_as(client, "street_officer")
+    data = data_of(client.get(f"/analytics/?unit={STREET}&period={timezone.localdate():%Y-%m}"))
+    bars = [
+        *[b for b in data["requests_by_category"] if b["code"] == "employment"],
+        *[b for b in data["on_time_by_department"] if b["code"] == police.code],
+    ]
+    assert len(bars) == 2
+    for bar in bars:
+        counted = bar.get("resolved", bar["value"])
+        page = client.get(bar["url"]).content.decode()
+        listed = re.findall(r'href="/services/requests/(\d+)/"', page)
+        assert len(listed) == counted, bar["url"]
+        assert str(made[0].pk) in listed and str(made[1].pk) not in listed
+        assert 'id="request-narrowing"' in page and "清除筛选" in page
+    page = client.get("/services/requests/?queue=all&to=2026-13").content.decode()
+    assert "筛选条件“登记月份（至）”的值无效：2026-13" in page

@@ -220,12 +220,16 @@ def dashboard(user, unit: Unit, period: Period, today: date | None = None) -> di
         open=Count("pk"), overdue=Count("pk", filter=Q(due_at__lt=now))
     )
     received = requests.filter(received_at__gte=start, received_at__lt=stop)
+    # The lists behind the bars hold what the bars count: the period's months.
+    months = {"from": f"{period.start:%Y-%m}", "to": f"{end:%Y-%m}"}
+    received_in_period = months
+    resolved_in_period = {"resolved_from": months["from"], "resolved_to": months["to"]}
     by_category = [
         {
             "code": row["category__code"],
             "name": row["category__name"],
             "value": row["n"],
-            "url": links.request_list(category=row["category__code"]),
+            "url": links.request_list(category=row["category__code"], **received_in_period),
         }
         for row in received.values("category__code", "category__name")
         .annotate(n=Count("pk"))
@@ -247,7 +251,7 @@ def dashboard(user, unit: Unit, period: Period, today: date | None = None) -> di
                 "name": row["department__name"] or _("未转办"),
                 "resolved": row["n"],
                 "value": round(100 * row["on_time"] / row["n"]) if row["n"] else 0,
-                "url": links.request_list(department=row["department__code"])
+                "url": links.request_list(department=row["department__code"], **resolved_in_period)
                 if row["department__code"]
                 else "",
             }

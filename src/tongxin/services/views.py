@@ -41,6 +41,7 @@ def request_list(request):
             "more": len(rows) > LIST_LIMIT,
             "queue": queue,
             "queues": selectors.QUEUES,
+            "narrowing": selectors.narrowing(request.GET),
             **export_context(request, maskable=True),
             "can_export": request.user.can(Cap.LIST_EXPORT),
             "can_intake": request.user.can(Cap.REQUEST_HANDLE),
