@@ -82,8 +82,22 @@ def test_serve_answers_healthz_and_stops_cleanly(tmp_path):
     assert statuses.strip() == "[('cli.csv', 'running'), ('web.csv', 'failed')]"
 
 
-def test_serve_exits_non_zero_when_a_child_dies(tmp_path):
-    """A supervisor restarts the service only if it sees a failure."""
+def _children(proc, pattern: str) -> list[int]:
+    found = subprocess.run(
+        ["pgrep", "-f", pattern, "-P", str(proc.pid)], capture_output=True, text=True
+    )
+    return [int(pid) for pid in found.stdout.split()]
+
+
+def _healthz(port: int) -> int:
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as r:  # noqa: S310
+        return r.status
+
+
+def test_a_dead_background_process_is_started_again_and_a_dead_web_server_stops_all(tmp_path):
+    """The scheduler or the task worker dying (a database error) took the whole site down
+    with it; it is started again while the site answers. The web server dying stops the
+    service with a failure, for its supervisor to restart."""
     env = {
         **os.environ,
         "TONGXIN_VAR_DIR": str(tmp_path),
@@ -104,19 +118,29 @@ def test_serve_exits_non_zero_when_a_child_dies(tmp_path):
     try:
         for _ in range(60):
             try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2)  # noqa: S310
+                _healthz(port)
                 break
             except OSError:
                 time.sleep(0.5)
-        workers = subprocess.run(
-            ["pgrep", "-f", "tongxin scheduler", "-P", str(proc.pid)],
-            capture_output=True,
-            text=True,
-        )
-        for pid in workers.stdout.split():
-            os.kill(int(pid), signal.SIGKILL)
+        for pattern in ("tongxin scheduler", "tongxin db_worker"):
+            (first,) = _children(proc, pattern)
+            os.kill(first, signal.SIGKILL)
+            again = []
+            for _ in range(40):
+                assert proc.poll() is None and _healthz(port) == 200
+                again = _children(proc, pattern)
+                if again and again != [first]:
+                    break
+                time.sleep(0.5)
+            assert again and first not in again, pattern
+        for pid in _children(proc, "gunicorn"):
+            os.kill(pid, signal.SIGKILL)
         proc.wait(timeout=30)
     finally:
         if proc.poll() is None:
             proc.kill()
-    assert proc.returncode == 1, proc.stdout.read()
+    output = proc.stdout.read()
+    assert proc.returncode == 1, output
+    assert "scheduler exited with status -9; starting it again in 5 s" in output
+    assert "db_worker started again" in output
+    assert "stopped because gunicorn exited" in output

@@ -9,6 +9,12 @@ import time
 
 from django.core.management.base import BaseCommand
 
+# A background process is started again this long after it exits, and at most this many
+# times within the window before the service stops.
+RESTART_PAUSE = 5.0
+RESTARTS_ALLOWED = 5
+RESTART_WINDOW = 600.0
+
 
 class Command(BaseCommand):
     help = "Run the production web server (gunicorn), the task worker and the periodic jobs."
@@ -46,40 +52,74 @@ class Command(BaseCommand):
                 "10",
             ]
         )
-        worker = subprocess.Popen([python, "-m", "tongxin", "db_worker"])  # noqa: S603
-        # Periodic jobs (supervision of late requests, the daily digest).
-        scheduler = subprocess.Popen([python, "-m", "tongxin", "scheduler"])  # noqa: S603
-        children = [web, worker, scheduler]
-        self.stdout.write(f"同心 serving at http://{host}:{port}/ (task worker pid {worker.pid})")
+        # Background processes: the task worker (web imports) and the periodic jobs
+        # (supervision of late requests, the daily digest, reminders).
+        background = {
+            "db_worker": [python, "-m", "tongxin", "db_worker"],
+            "scheduler": [python, "-m", "tongxin", "scheduler"],
+        }
+        running = {name: subprocess.Popen(command) for name, command in background.items()}  # noqa: S603
+        self.stdout.write(
+            f"同心 serving at http://{host}:{port}/ (task worker pid {running['db_worker'].pid})"
+        )
 
         asked_to_stop = []
+
+        def children():
+            return [web, *running.values()]
 
         def stop(signum, frame):
             if signum is not None:
                 asked_to_stop.append(signum)
-            for child in children:
+            for child in children():
                 if child.poll() is None:
                     child.terminate()
 
         signal.signal(signal.SIGTERM, stop)
         signal.signal(signal.SIGINT, stop)
+        # A background process that dies (a database error, a task that broke it) is started
+        # again after a pause while the site keeps answering; one that keeps dying stops the
+        # service, for its supervisor to see.
+        restarts: dict[str, list[float]] = {name: [] for name in background}
+        due: dict[str, float] = {}
+        gave_up = ""
         try:
-            while all(child.poll() is None for child in children):
+            while web.poll() is None and not asked_to_stop and not gave_up:
+                now = time.monotonic()
+                for name, child in running.items():
+                    if child.poll() is None or name in due:
+                        continue
+                    recent = [t for t in restarts[name] if now - t < RESTART_WINDOW]
+                    restarts[name] = recent
+                    if len(recent) >= RESTARTS_ALLOWED:
+                        gave_up = name
+                        break
+                    self.stderr.write(
+                        f"{name} exited with status {child.returncode}; "
+                        f"starting it again in {RESTART_PAUSE:g} s"
+                    )
+                    due[name] = now + RESTART_PAUSE
+                for name, when in list(due.items()):
+                    if now >= when and not asked_to_stop:
+                        del due[name]
+                        if name == "db_worker" and (interrupted := fail_interrupted_imports()):
+                            self.stdout.write(
+                                f"{interrupted} 个导入任务因任务进程退出而停止，可在其页面继续导入。"
+                            )
+                        running[name] = subprocess.Popen(background[name])  # noqa: S603
+                        restarts[name].append(now)
+                        self.stdout.write(f"{name} started again (pid {running[name].pid})")
                 time.sleep(0.5)
         finally:
             stop(None, None)
-            for child in children:
+            for child in children():
                 try:
                     child.wait(timeout=15)
                 except subprocess.TimeoutExpired:
                     child.kill()
         if not asked_to_stop:
-            # A child died on its own: exit non-zero so a supervisor restarts the service.
-            names = ["gunicorn", "db_worker", "scheduler"]
-            dead = [
-                n
-                for n, c in zip(names, children, strict=True)
-                if c.returncode not in (-signal.SIGTERM,)
-            ]
-            self.stderr.write(f"stopped because {', '.join(dead) or 'a process'} exited")
+            # The web server died, or a background process kept dying: exit non-zero so a
+            # supervisor restarts the service.
+            dead = "gunicorn" if web.returncode not in (-signal.SIGTERM,) else gave_up
+            self.stderr.write(f"stopped because {dead or 'a process'} exited")
             sys.exit(1)
