@@ -90,8 +90,8 @@ class RequestCreate(serializers.Serializer):
             raise ValidationError(exc.messages) from exc
 
     def validate_received_at(self, value):
-        if value > timezone.now():
-            raise ValidationError("受理时间不能晚于现在。")
+        if refusal := services.received_at_refusal(value):
+            raise ValidationError(refusal)
         return value
 
     def validate(self, data):

@@ -1,13 +1,13 @@
 from __future__ import annotations
 
 from django import forms
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from tongxin.core.fields import DateTimeField
 from tongxin.core.validators import validate_mobile
 
 from .models import Category, Channel, GreenChannel
+from .services import received_at_refusal
 
 
 class IntakeForm(forms.Form):
@@ -43,8 +43,8 @@ class IntakeForm(forms.Form):
 
     def clean_received_at(self):
         value = self.cleaned_data.get("received_at")
-        if value and value > timezone.now():
-            raise forms.ValidationError(_("受理时间不能晚于现在。"))
+        if value and (refusal := received_at_refusal(value)):
+            raise forms.ValidationError(refusal)
         return value
 
     def clean(self):

@@ -9,6 +9,7 @@ from datetime import datetime, time, timedelta
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -110,6 +111,24 @@ def allowed_actions(request: ServiceRequest, user: User) -> list[str]:
             if a in DEPARTMENT_ACTIONS and request.department_id == user.department_id
         ]
     return [a for a in actions if a not in {"start", "return"}]
+
+
+# A request entered later from a paper log keeps its time of receipt, within this many days
+# back: an older one is a typo (1900 gave a number SQ1900…, a deadline a century ago and
+# supervision at once).
+BACKDATE_DAYS = 366
+
+
+def received_at_refusal(value: datetime) -> str:
+    """Why a typed time of receipt cannot be taken, or ""."""
+    now = timezone.now()
+    if value > now:
+        return _("受理时间不能晚于现在。")
+    if value < now - timedelta(days=BACKDATE_DAYS):
+        return _("受理时间不能早于 %(d)s：补录的纸质登记应在一年以内，请核对年份。") % {
+            "d": date_format(timezone.localtime(now - timedelta(days=BACKDATE_DAYS)).date())
+        }
+    return ""
 
 
 def request_receive(
