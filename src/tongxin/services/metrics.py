@@ -9,15 +9,17 @@ from datetime import datetime, time, timedelta
 
 from django.db.models import Count, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from tongxin.core.stats import child_path_length
-from tongxin.geo.models import subtree_q
+from tongxin.geo.models import Unit, subtree_q
 
 from .models import ServiceRequest
 from .workdays import working_days_between
 
 GROUPINGS = {
-    "department": ("department__name", "未转办"),
+    "department": ("department__name", gettext_lazy("未转办")),
     "category": ("category__name", ""),
     "street": ("unit_path", ""),
     "month": ("received_at", ""),
@@ -58,9 +60,10 @@ def request_metrics(requests, by: str) -> list[Row]:
         if by == "month":
             key = timezone.localtime(received).strftime("%Y-%m")
         elif by == "street":
-            key = (key or "")[:9]
-        row = rows[key or blank]
-        row.key = key or blank
+            key = (key or "")[:STREET_PATH]
+        key = key or str(blank)
+        row = rows[key]
+        row.key = key
         row.received += 1
         row.notices += notice_count
         if resolved is not None:
@@ -72,7 +75,22 @@ def request_metrics(requests, by: str) -> list[Row]:
         if satisfaction:
             row.satisfaction_sum += satisfaction
             row.satisfaction_count += 1
-    return sorted(rows.values(), key=lambda r: r.key)
+    ordered = sorted(rows.values(), key=lambda r: r.key)
+    if by == "street":
+        _name_streets(ordered)
+    return ordered
+
+
+STREET_PATH = 9  # a street's code: province, city, county, street
+
+
+def _name_streets(rows: list[Row]) -> None:
+    """Streets by name; requests recorded above the streets (a district's window) under
+    that unit's name, marked as its own level."""
+    names = dict(Unit.objects.filter(path__in=[r.key for r in rows]).values_list("path", "name"))
+    for row in rows:
+        name = names.get(row.key, row.key)
+        row.key = name if len(row.key) >= STREET_PATH else _("%(unit)s（本级）") % {"unit": name}
 
 
 def request_counts_by_unit(unit_path: str, date_from, date_to) -> dict[str, dict[str, int]]:
