@@ -188,6 +188,22 @@ def test_a_late_request_gets_exactly_one_notice_per_week():
 
 
 @pytest.mark.django_db
+def test_a_late_request_not_referred_is_told_to_whoever_holds_it():
+    """It told only the bureau: the community officer holding it heard nothing."""
+    officer = User.objects.get(username="community_officer")
+    request = _new(officer, received_at=timezone.now() - timedelta(days=30))
+    services.request_act(actor=officer, request=request, action="accept")
+    assert services.supervise() == 1
+    told = set(
+        Notification.objects.filter(text__startswith="督办").values_list(
+            "user__username", flat=True
+        )
+    )
+    assert {"community_officer", "district_officer"} <= told
+    assert "police_liaison" not in told
+
+
+@pytest.mark.django_db
 def test_scheduler_round_supervises_and_is_idempotent(capsys):
     from django.core.management import call_command
 

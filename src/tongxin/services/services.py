@@ -351,7 +351,8 @@ def notify(user, text: str, request: ServiceRequest | None = None, kind: str = "
 
 def supervise(now: datetime | None = None) -> int:
     """Issue one supervision notice per late request and ISO week, and notify the handling
-    department's liaison and the ethnic-affairs officers above the request. Returns the
+    department's liaison (or, not referred, the officer who received it) and the
+    ethnic-affairs officers above the request. Returns the
     number of new notices (running it again the same week issues none)."""
     now = now or timezone.now()
     year, week, _day = timezone.localtime(now).isocalendar()
@@ -361,7 +362,7 @@ def supervise(now: datetime | None = None) -> int:
         status__in=[Status.RECEIVED, Status.ACCEPTED, Status.REFERRED, Status.IN_PROGRESS],
         due_at__lt=now,
     )
-    for request in late.select_related("department", "category").iterator():
+    for request in late.select_related("department", "category", "received_by").iterator():
         with transaction.atomic():
             notice, created = SupervisionNotice.objects.get_or_create(
                 request=request, period=period, defaults={"department": request.department}
@@ -376,6 +377,9 @@ def supervise(now: datetime | None = None) -> int:
             recipients = set()
             if request.department and request.department.liaison_id:
                 recipients.add(request.department.liaison)
+            elif request.received_by and request.received_by.is_active:
+                # Not referred: it waits with whoever received it, who is told too.
+                recipients.add(request.received_by)
             prefixes = [request.unit_path[:n] for n in (4, 6) if len(request.unit_path) >= n]
             recipients.update(
                 User.objects.filter(
