@@ -181,6 +181,34 @@ def test_printouts_are_a4_pages(client):
     referral = client.get(reverse("services:referral_form", args=[request.pk])).content.decode()
     assert "受理回执" in receipt and request.number in receipt and "print.css" in receipt
     assert "转办单" in referral and "司法" in referral
+    due = timezone.localtime(request.due_at)
+    # The end of the deadline's day, said in full (「15日前」 read as the 14th).
+    assert f"{due.year}年{due.month}月{due.day}日 23:59 前（按工作日计算，节假日不计）" in receipt
+    assert f"{due.year}年{due.month}月{due.day}日 23:59 前办结并反馈" in referral
+
+
+@pytest.mark.django_db
+def test_an_emergency_receipt_promises_hours_not_working_days(client):
+    officer = login_as(client, "street_officer")
+    request = services.request_receive(
+        actor=officer,
+        category=Category.objects.get(code="emergency"),
+        channel="window",
+        description="钱包丢失，无钱返乡",
+        requester_name="丁",
+        requester_phone="13900000003",
+    )
+    receipt = client.get(reverse("services:request_receipt", args=[request.pk])).content.decode()
+    due = timezone.localtime(request.due_at)
+    hours = Category.objects.get(code="emergency").due_hours
+    assert (
+        f"{due.year}年{due.month}月{due.day}日 {due:%H:%M} 前（受理后 {hours} 小时内）" in receipt
+    )
+    assert "工作日" not in receipt
+    assert '<html lang="zh-hans">' in receipt
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    receipt = client.get(reverse("services:request_receipt", args=[request.pk])).content.decode()
+    assert '<html lang="en">' in receipt and "年" not in receipt.split("<body")[1][:2000]
 
 
 @pytest.mark.django_db
