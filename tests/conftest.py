@@ -11,8 +11,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from hypothesis import settings as hypothesis_settings
 
 from tongxin.accounts.models import User
+from tongxin.core import workdays
 from tongxin.registry.demo import load_demo_city
-from tongxin.services import workdays
 
 # CI runs the property tests and fuzzers on fixed examples, so a red build is reproducible;
 # local runs draw new examples each time and keep finding new cases.

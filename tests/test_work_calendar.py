@@ -6,9 +6,8 @@ import pytest
 from django.urls import reverse
 
 from tongxin.audit.models import AuditEvent
-from tongxin.core import calendar_days
+from tongxin.core import calendar_days, workdays
 from tongxin.core.models import CalendarDay
-from tongxin.services import workdays
 
 from .conftest import login_as
 

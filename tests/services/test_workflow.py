@@ -8,6 +8,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tongxin.accounts.models import Department, User
+from tongxin.core.workdays import add_working_days
 from tongxin.services import services
 from tongxin.services.models import (
     Category,
@@ -17,7 +18,6 @@ from tongxin.services.models import (
     Status,
     SupervisionNotice,
 )
-from tongxin.services.workdays import add_working_days
 
 TZ = timezone.get_fixed_timezone(8 * 60)
 

@@ -23,10 +23,10 @@ from tongxin.accounts.models import Department, User
 from tongxin.accounts.roles import Cap, Role
 from tongxin.audit.services import Action, audit_record
 from tongxin.core import crypto
+from tongxin.core.workdays import working_days_between
 from tongxin.disputes.models import MAJOR_SEVERITIES, Incident, ScreeningReport, ScreeningRule
 from tongxin.disputes.services import next_number, notify, report_deadline, unit_in_scope
 from tongxin.geo.models import Level, Unit, subtree_q
-from tongxin.services.workdays import working_days_between
 
 from .models import (
     ASSIGNMENT_OPEN,

@@ -1,5 +1,5 @@
 """Entering the State Council's holiday notice for a year the chinese-calendar package does
-not hold yet (`core.CalendarDay`, read by `services.workdays`)."""
+not hold yet (`core.CalendarDay`, read by `core.workdays`)."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from tongxin.audit.services import Action, audit_record
-from tongxin.services import workdays
 
+from . import workdays
 from .models import CalendarDay
 
 # A holiday of the notice is at most eight days (春节, 国庆); a month is room for any.

@@ -15,9 +15,8 @@ from tongxin.accounts.decorators import capability_required
 from tongxin.accounts.roles import Cap
 from tongxin.accounts.scoping import scoped
 from tongxin.registry.models import Person
-from tongxin.services import workdays
 
-from . import calendar_days
+from . import calendar_days, workdays
 from .forms import CalendarDaysForm
 from .models import CalendarDay
 

@@ -19,9 +19,9 @@ from django.utils.translation import gettext_lazy
 from tongxin.accounts.models import User
 from tongxin.accounts.roles import CAPABILITIES, Cap, DataScope, Role
 from tongxin.audit.services import Action, audit_record
+from tongxin.core.workdays import add_working_days, working_days_between
 from tongxin.geo.models import Level, Unit, at_top, subtree_q
 from tongxin.services.models import Notification
-from tongxin.services.workdays import add_working_days, working_days_between
 
 from .models import (
     Dispute,

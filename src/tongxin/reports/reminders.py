@@ -15,9 +15,9 @@ from django.utils.translation import gettext as _
 
 from tongxin.accounts.models import User
 from tongxin.accounts.roles import CAPABILITIES, Cap
+from tongxin.core.workdays import working_days_between
 from tongxin.disputes.services import notify
 from tongxin.geo.models import Unit
-from tongxin.services.workdays import working_days_between
 
 from .models import FormReminder, FormStatus, ReportTemplate, StatForm
 from .periods import Period, last_complete

@@ -14,9 +14,9 @@ from django.utils.translation import gettext as _
 from tongxin.accounts.models import User
 from tongxin.accounts.roles import Cap
 from tongxin.audit.services import Action, audit_record
+from tongxin.core.workdays import add_working_days
 from tongxin.disputes.services import notify
 from tongxin.geo.models import Level, Unit
-from tongxin.services.workdays import add_working_days
 
 from . import columns as cols
 from . import tables

@@ -13,10 +13,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from tongxin.core.stats import child_path_length
+from tongxin.core.workdays import working_days_between
 from tongxin.geo.models import Unit, subtree_q
 
 from .models import ServiceRequest
-from .workdays import working_days_between
 
 GROUPINGS = {
     "department": ("department__name", gettext_lazy("未转办")),

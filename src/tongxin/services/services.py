@@ -17,6 +17,7 @@ from tongxin.accounts.models import Department, DepartmentKind, User
 from tongxin.accounts.roles import Role
 from tongxin.audit.services import Action, audit_record
 from tongxin.core import crypto
+from tongxin.core.workdays import add_working_days
 
 from .models import (
     MAX_DUE_HOURS,
@@ -30,7 +31,6 @@ from .models import (
     Status,
     SupervisionNotice,
 )
-from .workdays import add_working_days
 
 OPEN = [Status.RECEIVED, Status.ACCEPTED, Status.REFERRED, Status.IN_PROGRESS]
 

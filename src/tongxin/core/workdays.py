@@ -29,7 +29,7 @@ def entered_days(year: int) -> dict[date, bool]:
     cached = _entered_cache.get(year)
     if cached is not None and time.monotonic() - cached[0] < ENTERED_TTL:
         return cached[1]
-    from tongxin.core.models import CalendarDay
+    from .models import CalendarDay  # imported late: apps import this module early
 
     days = dict(CalendarDay.objects.filter(day__year=year).values_list("day", "workday").iterator())
     _entered_cache[year] = (time.monotonic(), days)
