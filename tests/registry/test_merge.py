@@ -7,10 +7,12 @@ from datetime import date, timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.http import Http404
 from django.utils import timezone
 
 from tongxin.accounts.models import Department, User
 from tongxin.audit.models import AuditEvent
+from tongxin.geo.models import Unit
 from tongxin.registry.models import DepartmentFact, HouseholdMember, Person, PersonMerge, Stay
 from tongxin.registry.selectors import PersonFilters, person_list_for
 from tongxin.registry.services import (
@@ -201,3 +203,73 @@ def test_same_household_keeps_one_membership(admin):
     household_add_member(actor=admin, household=household, person=b, relationship="10")
     person_merge(actor=admin, survivor=a, duplicate=b, reason=REASON)
     assert list(household.members.values_list("person_id", "relationship")) == [(a.pk, "02")]
+
+
+def _outside_the_street(admin) -> Person:
+    """A person of another district, found by the street officer through break-the-glass."""
+    from tongxin.registry.services import break_glass
+
+    other_grid = Unit.objects.filter(level="grid", path__startswith="410105").first()
+    person = register(admin, "古丽·吐尔逊", grid_unit=other_grid, sex="2")
+    officer = User.objects.get(username="street_officer")
+    found = break_glass(
+        actor=officer,
+        id_type="citizen_id",
+        id_number=person.id_number,
+        reason="就医急需联系家属",
+    )
+    assert found == person  # the grant is there: the officer can read her
+    return person
+
+
+def test_break_the_glass_reads_a_record_but_merges_nothing(admin, client):
+    """Read-only access to a record outside one's scope merged it into one inside (her stay
+    closed, her household moved to another district's head)."""
+    from django.core.exceptions import PermissionDenied
+    from django.urls import reverse
+
+    from tests.conftest import login_as
+
+    outsider = _outside_the_street(admin)
+    officer = User.objects.get(username="street_officer")
+    mine = register(officer, "马明", grid_unit=grid(GRID_A))
+    with pytest.raises(PermissionDenied):
+        person_merge(actor=officer, survivor=mine, duplicate=outsider, reason=REASON)
+    with pytest.raises(PermissionDenied):
+        person_merge(actor=officer, survivor=outsider, duplicate=mine, reason=REASON)
+    login_as(client, "street_officer")
+    url = reverse("registry:merge", args=[mine.pk, outsider.pk])
+    assert client.post(url, {"reason": REASON}).status_code == 403
+    outsider.refresh_from_db()
+    assert outsider.merged_into_id is None and outsider.present
+    assert outsider.stays.filter(departure_date__isnull=True).exists()
+
+
+def test_a_break_the_glass_grant_stays_with_the_merged_record(admin):
+    """Moved to the survivor, it opened the survivor to whoever broke the glass."""
+    from tongxin.accounts.scoping import get_scoped_or_404
+
+    outsider = _outside_the_street(admin)
+    twin = register(admin, "古丽·吐尔逊", grid_unit=outsider.stays.get().grid, sex="2")
+    person_merge(actor=admin, survivor=twin, duplicate=outsider, reason=REASON)
+    officer = User.objects.get(username="street_officer")
+    assert get_scoped_or_404(officer, Person.objects.all(), pk=outsider.pk) == outsider
+    with pytest.raises(Http404):
+        get_scoped_or_404(officer, Person.objects.all(), pk=twin.pk)
+
+
+def test_a_merged_record_takes_no_edits_and_no_stays(admin, pair):
+    """It took them: shown 在本地 on a grid, yet in no list or search."""
+    from tongxin.registry.services import person_update, stay_open
+
+    a, b, *_rest = pair
+    person_merge(actor=admin, survivor=a, duplicate=b, reason=REASON)
+    b.refresh_from_db()
+    with pytest.raises(ValidationError, match=f"已并入档案 {a.pk}"):
+        person_update(actor=admin, person=b, values={"employer": "拉面馆"}, reason="更正")
+    with pytest.raises(ValidationError, match=f"已并入档案 {a.pk}"):
+        stay_open(
+            actor=admin, person=b, grid=grid(GRID_A), arrival_date=date(2026, 1, 5), reason="work"
+        )
+    b.refresh_from_db()
+    assert not b.present and b.employer != "拉面馆"

@@ -8,13 +8,14 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, models, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
+from tongxin.accounts.scoping import in_scope
 from tongxin.audit.services import Action, audit_record
 from tongxin.core import crypto
 from tongxin.core.bulk import history_from_rows
@@ -147,6 +148,7 @@ def person_create(
 def person_update(
     *, actor, person: Person, values: dict[str, Any], reason: str, request=None
 ) -> list[str]:
+    refuse_if_merged(person)
     if "id_number" in values:
         other = find_by_document(values.get("id_type") or person.id_type, values["id_number"])
         if other is not None and other.pk != person.pk:
@@ -171,6 +173,15 @@ class StayError(ValidationError):
     pass
 
 
+def refuse_if_merged(person: Person) -> None:
+    """A merged record is kept as it was: changes go to the record it was merged into (it
+    took edits and stays, was shown 在本地 and was in no list)."""
+    if person.merged_into_id:
+        raise ValidationError(
+            _("该档案已并入档案 %(pk)s，请在该档案上登记和修改。") % {"pk": person.merged_into_id}
+        )
+
+
 @transaction.atomic
 def stay_open(
     *,
@@ -188,6 +199,7 @@ def stay_open(
 ) -> Stay:
     """Record an arrival (or a return) in the city; `moved_from` is the stay a move within
     the city just closed (see `stay_move`)."""
+    refuse_if_merged(person)
     if grid.level != Level.GRID:
         raise StayError({"grid": [_("居住登记须落到网格。")]})
     if person.stays.filter(departure_date__isnull=True).exists():
@@ -239,6 +251,7 @@ def stay_close(
     within the city continues)."""
     from .validation import clean_departure
 
+    refuse_if_merged(person)
     stay = (
         Stay.objects.select_for_update().filter(person=person, departure_date__isnull=True).first()
     )
@@ -430,7 +443,9 @@ def _person_links() -> list[tuple[type[models.Model], str]]:
         model = rel.related_model
         if isinstance(model, str) or model is Person or getattr(model._meta, "auto_created", False):
             continue
-        if model.__name__.startswith("Historical") or model in (PersonMerge,):
+        # A break-the-glass grant was for the record it names: moved, it would open the
+        # survivor to whoever broke the glass for the duplicate.
+        if model.__name__.startswith("Historical") or model in (PersonMerge, BreakGlassGrant):
             continue
         links.append((model, rel.field.name))
     return links
@@ -444,6 +459,9 @@ def person_merge(
     a marked record with its history, and the merge keeps a snapshot of it."""
     if survivor.pk == duplicate.pk:
         raise ValidationError(_("不能把档案与自身合并。"))
+    if actor is not None and not (in_scope(actor, survivor) and in_scope(actor, duplicate)):
+        # Break-the-glass access reads a record outside one's scope; it changes nothing.
+        raise PermissionDenied(_("只能合并本辖区内的档案；紧急授权访问只能查看。"))
     # Locked: a stay registered for the duplicate meanwhile would move without its history.
     duplicate = Person.objects.select_for_update().get(pk=duplicate.pk)
     if duplicate.merged_into_id:
