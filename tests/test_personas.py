@@ -794,7 +794,7 @@ POSTS = [
     (
         "work_calendar",
         (),
-        {"start": "2027-02-06", "end": "2027-02-13", "workday": "0", "name": "春节"},
+        {"start": "2099-02-06", "end": "2099-02-13", "workday": "0", "name": "春节"},
         {"sysadmin"},
     ),
     ("calendar_day_delete", ("calday",), {}, {"sysadmin"}),

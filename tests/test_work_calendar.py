@@ -45,10 +45,22 @@ def test_entered_holidays_and_working_weekends_count_in_deadlines(client):
 
 
 @pytest.mark.django_db
-def test_an_entered_day_wins_over_the_published_calendar():
+def test_a_published_year_is_not_changed_here_and_an_entered_day_wins_once_published(client):
+    """The administrator entered 23 holidays into 2026, which the package holds: every
+    deadline of the city moved. A day entered before the package held its year still wins
+    (it came from the same notice)."""
     friday = date(2026, 11, 20)
-    assert workdays.is_workday(friday)
-    calendar_days.days_set(actor=None, start=friday, end=friday, workday=False, name="停工")
+    assert workdays.published(2026) and workdays.is_workday(friday)
+    login_as(client, "sysadmin")
+    response = client.post(
+        reverse("work_calendar"),
+        {"start": "2026-12-21", "end": "2026-12-31", "workday": "0", "name": "放假"},
+    )
+    assert response.status_code == 400
+    assert "2026 年的节假日安排已随软件发布，不能在此修改。" in response.content.decode()
+    assert not CalendarDay.objects.exists()
+    CalendarDay.objects.create(day=friday, workday=False, name="停工")  # entered before
+    workdays.forget_entered_days()
     assert workdays.add_working_days(date(2026, 11, 19), 1) == date(2026, 11, 23)
 
 

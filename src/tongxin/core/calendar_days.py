@@ -29,6 +29,13 @@ def days_set(*, actor, start: date, end: date, workday: bool, name: str, request
         raise ValidationError(
             _("一次最多录入 %(n)d 天（放假最长约八天），请分段录入。") % {"n": MAX_DAYS}
         )
+    for year in sorted({start.year, end.year}):
+        if workdays.published(year):
+            # Entered only where the notice is not in the package yet: a published year
+            # changed here would move every deadline of the city.
+            raise ValidationError(
+                _("%(year)d 年的节假日安排已随软件发布，不能在此修改。") % {"year": year}
+            )
     days = [start + timedelta(days=i) for i in range(count)]
     with transaction.atomic():
         for day in days:
