@@ -103,6 +103,23 @@ class PersonForm(forms.Form):
 class PersonEditForm(PersonForm):
     change_reason = forms.CharField(label=_("修改原因"), max_length=200)
 
+    def __init__(self, *args, kept: dict[str, tuple[str, str]] | None = None, **kwargs):
+        """`kept`: fields shown masked ({name: (stored value, masked value)}): the input
+        starts empty, and left empty it keeps the stored value."""
+        super().__init__(*args, **kwargs)
+        self.kept = kept or {}
+        for name, (_stored, masked) in self.kept.items():
+            field = self.fields[name]
+            field.required = False
+            field.help_text = _("当前：%(masked)s。不修改则保持原值。") % {"masked": masked or "—"}
+
+    def clean(self):
+        data = self.cleaned_data
+        for name, (stored, _masked) in self.kept.items():
+            if not str(data.get(name) or "").strip():
+                data[name] = stored
+        return super().clean()
+
 
 class StayForm(forms.Form):
     grid = forms.ChoiceField(label=_("网格"))

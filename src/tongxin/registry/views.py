@@ -169,10 +169,12 @@ def person_detail(request, pk: int):
     )
 
 
-def _initial_from(person: Person) -> dict:
+def _initial_from(person: Person, *, full: bool) -> dict:
+    """The edit form's values; the ID number and phone only for a role that sees them in
+    full (the others get empty inputs, kept when left empty: `PersonEditForm.kept`)."""
     initial = {f: getattr(person, f) for f in PersonEditForm.base_fields if hasattr(person, f)}
-    initial["id_number"] = person.id_number
-    initial["phone"] = person.phone
+    initial["id_number"] = person.id_number if full else ""
+    initial["phone"] = person.phone if full else ""
     initial["insurance_kinds"] = [k for k in person.insurance_kinds.split(",") if k]
     initial["birth_date"] = person.birth_date.isoformat()
     if person.residence_permit_valid_until:
@@ -185,7 +187,16 @@ def person_edit(request, pk: int):
     person = get_scoped_or_404(request.user, Person.objects.all(), pk=pk)
     if not scoped(request.user, Person.objects.filter(pk=pk)).exists():
         raise PermissionDenied  # break-the-glass access is read-only
-    form = PersonEditForm(request.POST or None, initial=_initial_from(person))
+    full = request.user.can(Cap.PERSON_FULL_ID)
+    kept = (
+        {}
+        if full
+        else {
+            "id_number": (person.id_number, person.id_number_masked),
+            "phone": (person.phone, person.phone_masked),
+        }
+    )
+    form = PersonEditForm(request.POST or None, initial=_initial_from(person, full=full), kept=kept)
     if request.method == "POST" and form.is_valid():
         try:
             changed = services.person_update(
@@ -200,6 +211,14 @@ def person_edit(request, pk: int):
         else:
             messages.success(request, _("已保存，修改了 %(n)d 项。") % {"n": len(changed)})
             return redirect("registry:person_detail", pk=person.pk)
+    # The form shows the person's data: read like the person page (full_id when in full).
+    audit_record(
+        action=Action.READ,
+        request=request,
+        obj=person,
+        purpose=_("修改人员信息"),
+        detail={"full_id": full, "edit": True},
+    )
     return render(request, "registry/person_form.html", {"form": form, "person": person})
 
 
