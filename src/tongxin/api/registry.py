@@ -33,8 +33,15 @@ def as_api_error(exc: DjangoValidationError) -> ValidationError:
     return ValidationError({"non_field_errors": [str(m) for m in exc.messages]})
 
 
-def duplicate_response(exc: services.DuplicateDocument) -> Response:
-    """The document belongs to a person already: say which one (never a second person)."""
+def duplicate_response(exc: services.DuplicateDocument, request) -> Response:
+    """The document belongs to a person already (never a second person): which one only if
+    that person is in the caller's scope; the hit is audited."""
+    services.record_document_clash(exc, actor=request.user, request=request)
+    if not exc.visible:
+        return Response(
+            {"id_number": [services.duplicate_message(exc.existing, visible=False)]},
+            status=status.HTTP_400_BAD_REQUEST,
+        )
     return Response(
         {
             "id_number": [f"该证件号码已登记（档案 {exc.existing.pk}），请勿重复建档。"],
@@ -221,7 +228,7 @@ class PersonViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
                     actor=request.user, values=values, stay=stay, request=request, reason="API 登记"
                 )
         except services.DuplicateDocument as exc:
-            return duplicate_response(exc)
+            return duplicate_response(exc, request)
         except DjangoValidationError as exc:
             raise as_api_error(exc) from exc
         person.refresh_from_db()
@@ -240,7 +247,7 @@ class PersonViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
                 request=request,
             )
         except services.DuplicateDocument as exc:
-            return duplicate_response(exc)
+            return duplicate_response(exc, request)
         except DjangoValidationError as exc:
             raise as_api_error(exc) from exc
         person.refresh_from_db()

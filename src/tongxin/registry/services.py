@@ -41,20 +41,47 @@ BREAK_GLASS_MINUTES = 30
 
 
 class DuplicateDocument(ValidationError):
-    """The document number already belongs to a person (never two persons for one document)."""
+    """The document number already belongs to a person (never two persons for one document).
 
-    def __init__(self, existing: Person):
+    The message links to the existing record only for an actor whose scope holds it; anyone
+    else learns only that the document must be checked by the officers above (not which
+    record, nor where: the registry must not answer "is this number on file?" city-wide)."""
+
+    def __init__(self, existing: Person, *, actor=None):
         self.existing = existing
+        self.visible = actor is not None and in_scope(actor, existing)
+        super().__init__({"id_number": [duplicate_message(existing, visible=self.visible)]})
+
+
+def duplicate_message(existing: Person, *, visible: bool) -> str:
+    if visible:
         url = reverse("registry:person_detail", args=[existing.pk])
-        super().__init__(
-            {
-                "id_number": [
-                    format_html(
-                        _('该证件号码已登记，请勿重复建档：<a href="{}">查看已有档案</a>'), url
-                    )
-                ]
-            }
-        )
+        return format_html(_('该证件号码已登记，请勿重复建档：<a href="{}">查看已有档案</a>'), url)
+    return _("该证件不能在此登记，请交由社区或街道工作人员核查。")
+
+
+def document_clash(*, actor, id_type: str, number: str, request=None) -> DuplicateDocument | None:
+    """The registration check of a document number: the clash with an existing person (as
+    `DuplicateDocument`), audited as a lookup of that person; None if the number is free."""
+    existing = find_by_document(id_type or IdType.CITIZEN_ID, number)
+    if existing is None:
+        return None
+    clash = DuplicateDocument(existing, actor=actor)
+    record_document_clash(clash, actor=actor, request=request)
+    return clash
+
+
+def record_document_clash(clash: DuplicateDocument, *, actor, request=None) -> None:
+    """Audit that a registration hit an existing person's document (whether or not the
+    actor may see that person): outside a transaction that is rolled back."""
+    audit_record(
+        action=Action.READ,
+        actor=actor,
+        request=request,
+        obj=clash.existing,
+        purpose=_("登记查重：证件号码已登记"),
+        detail={"duplicate_check": True, "in_scope": clash.visible},
+    )
 
 
 def document_hash(number: str) -> str:
@@ -127,7 +154,7 @@ def person_create(
     id_type = values.get("id_type") or IdType.CITIZEN_ID
     existing = find_by_document(id_type, values["id_number"])
     if existing is not None:
-        raise DuplicateDocument(existing)
+        raise DuplicateDocument(existing, actor=actor)
     person = Person(created_by=actor, id_type=id_type, unit_path="")
     _apply(person, values)
     if stay is not None:
@@ -137,7 +164,10 @@ def person_create(
             _save_with_history(person, actor=actor, reason=reason or _("新建档案"))
     except IntegrityError:
         # Another officer registered the same document a moment ago.
-        raise DuplicateDocument(find_by_document(id_type, values["id_number"])) from None  # type: ignore[arg-type]
+        raise DuplicateDocument(
+            find_by_document(id_type, values["id_number"]),  # type: ignore[arg-type]
+            actor=actor,
+        ) from None
     audit_record(action=Action.CREATE, actor=actor, request=request, obj=person, purpose=reason)
     if stay is not None:
         stay_open(actor=actor, person=person, request=request, **stay)
@@ -152,7 +182,7 @@ def person_update(
     if "id_number" in values:
         other = find_by_document(values.get("id_type") or person.id_type, values["id_number"])
         if other is not None and other.pk != person.pk:
-            raise DuplicateDocument(other)
+            raise DuplicateDocument(other, actor=actor)
     changed = _apply(person, values)
     if changed:
         _save_with_history(person, actor=actor, reason=reason)

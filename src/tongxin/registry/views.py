@@ -207,6 +207,8 @@ def person_edit(request, pk: int):
                 request=request,
             )
         except ValidationError as exc:
+            if isinstance(exc, services.DuplicateDocument):
+                services.record_document_clash(exc, actor=request.user, request=request)
             apply_errors(form, exc)
         else:
             messages.success(request, _("已保存，修改了 %(n)d 项。") % {"n": len(changed)})

@@ -11,7 +11,6 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -66,17 +65,22 @@ def _member_payload(post) -> dict:
     return data
 
 
-def _document_clash(values: dict, members: list[dict], skip: int | None = None) -> str | None:
-    """A message if the document is already registered, or already in this household."""
+def _document_clash(
+    request, values: dict, members: list[dict], skip: int | None = None
+) -> str | None:
+    """A message if the document is already registered (linked only if the record is in the
+    user's scope; the hit is audited), or already in this household."""
     number = values.get("id_number")
     if not number:
         return None
-    existing = services.find_by_document(values.get("id_type") or "citizen_id", number)
-    if existing is not None:
-        return format_html(
-            _('该证件号码已登记，请勿重复建档：<a href="{}">查看已有档案</a>'),
-            reverse("registry:person_detail", args=[existing.pk]),
-        )
+    clash = services.document_clash(
+        actor=request.user,
+        id_type=values.get("id_type") or "citizen_id",
+        number=number,
+        request=request,
+    )
+    if clash is not None:
+        return clash.message_dict["id_number"][0]
     for i, m in enumerate(members):
         if i != skip and m.get("id_number", "").strip().upper() == number:
             return _("该证件号码与本户第 %(n)d 位成员重复。") % {"n": i + 1}
@@ -141,7 +145,7 @@ def visit_edit(request, pk: int):
         raw = _member_payload(request.POST)
         member_form = MemberForm(request.POST, prefix=MEMBER_PREFIX)
         if member_form.is_valid():
-            clash = _document_clash(member_form.values, data["members"])
+            clash = _document_clash(request, member_form.values, data["members"])
             if clash:
                 member_form.add_error("id_number", clash)
         if member_form.is_valid() and not member_form.errors:
@@ -196,7 +200,7 @@ def visit_check(request, pk: int):
     }
     errors = {name: [str(e) for e in form.errors.get(name, [])] for name in MemberForm.base_fields}
     if not errors.get("id_number") and getattr(form, "values", None):
-        clash = _document_clash(form.values, draft.data.get("members", []))
+        clash = _document_clash(request, form.values, draft.data.get("members", []))
         if clash:
             errors["id_number"] = [clash]
     # Only fields already filled in are judged; empty ones are not nagged about yet.
@@ -296,6 +300,8 @@ def visit_submit(request, pk: int):
                 first = first or person
             draft.delete()
     except ValidationError as exc:
+        if isinstance(exc, services.DuplicateDocument):
+            services.record_document_clash(exc, actor=request.user, request=request)
         for message in exc.messages:
             messages.error(request, message)
         return redirect("registry:visit_edit", pk=pk)
