@@ -122,3 +122,47 @@ def test_aid_assessed_before_the_department_was_recorded_gets_it(client):
         "410104-civil_affairs"
     )
     assert 'value="approve"' in client.get(detail).content.decode()
+
+
+@pytest.mark.django_db
+def test_the_approving_department_reads_the_request_but_adds_no_notes_files_or_answers(client):
+    """It opens the request to approve the aid; the note, attachment and supervision-answer
+    forms were hidden from it, yet their posts went through."""
+    from datetime import timedelta
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.utils import timezone
+
+    from tongxin.services.models import RequestAttachment, RequestEvent, SupervisionNotice
+
+    district = civil_affairs_liaison()
+    request = _assessed_emergency(client)
+    services.supervise(now=timezone.now() + timedelta(days=3))  # 24 hours: late by now
+    notice = SupervisionNotice.objects.get(request=request)
+    events = RequestEvent.objects.filter(request=request).count()
+    client.force_login(district)
+    detail = reverse("services:request_detail", args=[request.pk])
+    page = client.get(detail).content.decode()
+    assert 'id="action-note"' not in page and 'name="notice"' not in page
+    posts = [
+        {"action": "note", "note": "已联系家属"},
+        {"action": "answer", "notice": notice.pk, "note": "已处理"},
+        {
+            "action": "attach",
+            "file": SimpleUploadedFile("说明.pdf", b"%PDF-1.4 x", content_type="application/pdf"),
+        },
+    ]
+    for data in posts:
+        response = client.post(detail, data, follow=True)
+        assert "只有受理人员和承办、协办部门" in response.content.decode() or (
+            "督办单由收到它的承办部门答复" in response.content.decode()
+        )
+    assert RequestEvent.objects.filter(request=request).count() == events
+    assert not RequestAttachment.objects.filter(request=request).exists()
+    notice.refresh_from_db()
+    assert notice.answered_at is None
+
+    # The officer who received it still notes progress.
+    officer = login_as(client, "community_officer")
+    services.request_note(actor=officer, request=request, note="已送达临时救助金")
+    assert RequestEvent.objects.filter(request=request).count() == events + 1

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from tongxin.accounts.models import Department, DepartmentKind, User
-from tongxin.accounts.roles import Role
+from tongxin.accounts.roles import Cap, Role
 from tongxin.audit.services import Action, audit_record
 from tongxin.core import crypto
 from tongxin.core.workdays import add_working_days
@@ -556,11 +556,33 @@ def daily_digest() -> int:
     return sent
 
 
+def may_work_on(user: User, request: ServiceRequest) -> bool:
+    """Who adds progress notes and attachments: the officers who handle requests and the
+    handling and co-handling departments — not a department that only reads it (the one
+    approving its aid, say)."""
+    if user.can(Cap.REQUEST_HANDLE):
+        return True
+    return user.department_id is not None and user.department_id in {
+        request.department_id,
+        *request.co_departments.values_list("pk", flat=True),
+    }
+
+
+def may_answer(user: User, notice: SupervisionNotice) -> bool:
+    """A supervision notice is answered by the department it went to or by the officers who
+    handle requests — not by a co-handler or a department that only reads the request."""
+    if user.can(Cap.REQUEST_HANDLE):
+        return True
+    return notice.department_id is not None and user.department_id == notice.department_id
+
+
 @transaction.atomic
 def request_note(
     *, actor: User, request: ServiceRequest, note: str, http_request=None
 ) -> RequestEvent:
     """A progress note while a request is handled (no change of status)."""
+    if not may_work_on(actor, request):
+        raise IllegalTransition(_("只有受理人员和承办、协办部门可以记录进展。"))
     if request.status not in OPEN:
         raise IllegalTransition(_("只有办理中的诉求可以添加进展记录。"))
     if not note.strip():
@@ -589,6 +611,8 @@ def notice_answer(
     *, actor: User, notice: SupervisionNotice, answer: str, http_request=None
 ) -> SupervisionNotice:
     """The handling unit answers a supervision notice (once)."""
+    if not may_answer(actor, notice):
+        raise IllegalTransition(_("督办单由收到它的承办部门答复。"))
     if not answer.strip():
         raise IllegalTransition(_("请填写督办答复。"))
     if not SupervisionNotice.objects.filter(pk=notice.pk, answered_at__isnull=True).update(
@@ -614,6 +638,8 @@ ATTACHMENT_MAX = 10 * 1024 * 1024
 def attachment_add(*, actor: User, request: ServiceRequest, upload, http_request=None):
     from .models import RequestAttachment
 
+    if not may_work_on(actor, request):
+        raise IllegalTransition(_("只有受理人员和承办、协办部门可以上传附件。"))
     name = upload.name.rsplit("/", 1)[-1][:200]
     if not name.lower().endswith(ATTACHMENT_TYPES):
         raise IllegalTransition(_("附件只能是 PDF、图片、Word 或 Excel 文件。"))

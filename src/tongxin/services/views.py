@@ -104,10 +104,7 @@ def request_detail(request, pk: int):
     )
     departments = visible_departments(request.user).select_related("unit")
     helpers_now = set(item.co_departments.values_list("pk", flat=True))
-    can_note = item.status in services.OPEN and (
-        request.user.can(Cap.REQUEST_HANDLE)
-        or request.user.department_id in {item.department_id, *helpers_now}
-    )
+    can_note = item.status in services.OPEN and services.may_work_on(request.user, item)
     form = ActionForm(request.POST or None, departments=departments)
     if request.method == "POST":
         # Every post is answered with a redirect (a reload does not post again), its
