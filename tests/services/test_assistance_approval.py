@@ -166,3 +166,28 @@ def test_the_approving_department_reads_the_request_but_adds_no_notes_files_or_a
     officer = login_as(client, "community_officer")
     services.request_note(actor=officer, request=request, note="已送达临时救助金")
     assert RequestEvent.objects.filter(request=request).count() == events + 1
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("amount", ["NaN", "Infinity", "-Infinity", "sNaN", "1e12", "-5"])
+def test_an_aid_amount_that_is_no_sum_of_money_is_refused_with_a_message(client, amount):
+    civil_affairs_liaison()
+    officer = login_as(client, "community_officer")
+    request = services.request_receive(
+        actor=officer,
+        category=Category.objects.get(code="emergency"),
+        channel="window",
+        description="钱包丢失",
+        requester_name="丁",
+        requester_phone="13900000003",
+    )
+    services.request_act(actor=officer, request=request, action="accept")
+    response = client.post(
+        reverse("services:assistance", args=[request.pk]),
+        {"step": "assess", "assessment": "无钱返乡", "kind": "临时救助金", "amount": amount},
+        follow=True,
+    )
+    assert response.status_code == 200
+    text = response.content.decode()
+    assert "大于 0 的金额" in text or "救助金额不能超过" in text
+    assert not EmergencyAssistance.objects.filter(request=request).exists()

@@ -408,14 +408,27 @@ class AssistanceError(Exception):
     pass
 
 
+MAX_AID_AMOUNT = 10**8
+
+
 @transaction.atomic
 def assistance_assess(
     *, actor: User, request: ServiceRequest, assessment: str, kind: str, amount, http_request=None
 ) -> EmergencyAssistance:
     if request.category.code != "emergency":
         raise AssistanceError(_("只有急难救助类诉求可以申请救助。"))
-    if not assessment.strip() or not kind.strip() or amount is None or amount <= 0:
+    # NaN and Infinity parse as Decimals and failed only when saved (a server error); the
+    # column holds eight digits before the point.
+    if (
+        not assessment.strip()
+        or not kind.strip()
+        or amount is None
+        or not amount.is_finite()
+        or amount <= 0
+    ):
         raise AssistanceError(_("请填写情况评估、救助方式和大于 0 的金额。"))
+    if amount >= MAX_AID_AMOUNT:
+        raise AssistanceError(_("救助金额不能超过 %(n)s 元。") % {"n": MAX_AID_AMOUNT - 1})
     if hasattr(request, "assistance"):
         raise AssistanceError(_("该诉求已有救助申请。"))
     department = approving_department(request)
