@@ -238,7 +238,7 @@ class PersonViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     def update(self, request, pk=None, partial=False):
         person = self._writable(pk)
         try:
-            values = clean_person(request.data, partial=partial)
+            values = clean_person(request.data, partial=partial, current=person)
             services.person_update(
                 actor=request.user,
                 person=person,

@@ -155,8 +155,10 @@ def _division(data: dict, key: str, errors: Errors, label: str | Promise) -> str
     return code
 
 
-def clean_person(data: dict, *, partial: bool = False) -> dict:
-    """Validate a person's fields. With partial=True only the keys present are checked."""
+def clean_person(data: dict, *, partial: bool = False, current=None) -> dict:
+    """Validate a person's fields. With partial=True only the keys present are checked;
+    `current` (the stored person) stands in for the identity fields not sent, so that a
+    birth date, sex or ID number sent alone is still checked against the others."""
     errors = Errors()
     out: dict[str, Any] = {}
     present = set(data) if partial else set(PERSON_FIELDS)
@@ -219,24 +221,10 @@ def clean_person(data: dict, *, partial: bool = False) -> dict:
     # A number of an unknown document type cannot be checked: the type's own error says why.
     if "id_number" in present and id_type in CHOICE_VALUES["id_type"]:
         try:
-            number = v.validate_document(id_type, _text(data, "id_number", 40))
-            out["id_number"] = number
-            if id_type == IdType.CITIZEN_ID:
-                birth, sex = v.citizen_id_facts(number)
-                if out.get("birth_date") and out["birth_date"] != birth:
-                    errors.add(
-                        "birth_date",
-                        _("出生日期与公民身份号码不一致（号码中为 %(d)s）。")
-                        % {"d": birth.isoformat()},
-                    )
-                if out.get("sex") in ("1", "2") and out["sex"] != sex:
-                    errors.add(
-                        "sex",
-                        _("性别与公民身份号码不一致（号码第 17 位为%(s)s性）。")
-                        % {"s": "男" if sex == "1" else "女"},
-                    )
+            out["id_number"] = v.validate_document(id_type, _text(data, "id_number", 40))
         except ValidationError as exc:
             errors.add("id_number", exc)
+    _check_citizen_id(out, present, current, errors)
     if "phone" in present:
         phone = _text(data, "phone")
         if phone:
@@ -279,6 +267,43 @@ def clean_person(data: dict, *, partial: bool = False) -> dict:
             errors.add("residence_permit_valid_until", exc)
     errors.raise_if_any()
     return out
+
+
+def _check_citizen_id(out: dict, present: set, current, errors: Errors) -> None:
+    """Birth date and sex agree with a citizen ID number: the values sent, else the stored
+    ones (`current`) for those not sent."""
+    stored = current
+    if "id_number" in present:
+        number = out.get("id_number")  # validated, or None (its error is given)
+        id_type = out.get("id_type") or getattr(stored, "id_type", "") or IdType.CITIZEN_ID
+        if not number or id_type != IdType.CITIZEN_ID:
+            return
+        birth, sex = v.citizen_id_facts(number)
+    elif stored is not None and ({"birth_date", "sex", "id_type"} & present):
+        id_type = out.get("id_type") or stored.id_type
+        if id_type != IdType.CITIZEN_ID:
+            return
+        try:
+            birth, sex = v.citizen_id_info(stored.id_number)
+        except ValidationError:
+            return  # a stored number that does not validate: its own correction says why
+    else:
+        return
+    birth_date = (
+        out.get("birth_date") if "birth_date" in present else getattr(stored, "birth_date", None)
+    )
+    if birth_date and birth_date != birth:
+        errors.add(
+            "birth_date",
+            _("出生日期与公民身份号码不一致（号码中为 %(d)s）。") % {"d": birth.isoformat()},
+        )
+    person_sex = out.get("sex") if "sex" in present else getattr(stored, "sex", None)
+    if person_sex in ("1", "2") and person_sex != sex:
+        errors.add(
+            "sex",
+            _("性别与公民身份号码不一致（号码第 17 位为%(s)s性）。")
+            % {"s": "男" if sex == "1" else "女"},
+        )
 
 
 def clean_stay(data: dict, *, grid_lookup) -> dict:
