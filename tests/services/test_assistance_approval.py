@@ -191,3 +191,23 @@ def test_an_aid_amount_that_is_no_sum_of_money_is_refused_with_a_message(client,
     text = response.content.decode()
     assert "大于 0 的金额" in text or "救助金额不能超过" in text
     assert not EmergencyAssistance.objects.filter(request=request).exists()
+
+
+@pytest.mark.django_db
+def test_aid_awaiting_approval_stays_in_the_departments_inbox_after_the_request_is_resolved(
+    client,
+):
+    district = civil_affairs_liaison()
+    request = _assessed_emergency(client)
+    officer = User.objects.get(username="community_officer")
+    services.request_act(actor=officer, request=request, action="resolve", result="已送医")
+    client.force_login(district)
+    inbox = client.get(reverse("services:request_list"), {"queue": "mine"}).context["rows"]
+    assert request in inbox
+    client.post(reverse("services:assistance", args=[request.pk]), {"step": "approve"})
+    client.post(
+        reverse("services:assistance", args=[request.pk]),
+        {"step": "disburse", "note": "现金，经办人王"},
+    )
+    inbox = client.get(reverse("services:request_list"), {"queue": "mine"}).context["rows"]
+    assert request not in inbox  # paid out: nothing waits

@@ -88,14 +88,15 @@ def request_list_for(user, params) -> QuerySet[ServiceRequest]:
         if (month := months[name]) is not None:
             requests = requests.filter(**{field: _month_start(month, bound)})
     now = timezone.now()
-    if queue in ("mine", "open", "due_soon", "overdue"):
+    if queue in ("open", "due_soon", "overdue"):
         requests = requests.filter(status__in=OPEN)
     if queue == "mine":
-        # What waits for me: what I received, or what my department must handle.
-        mine = Q(received_by=user)
+        # What waits for me: open requests I received or my department must handle, and
+        # emergency aid this (civil-affairs) department must approve or pay out — the
+        # request may be resolved already, the aid still waits.
+        mine = Q(status__in=OPEN) & Q(received_by=user)
         if user.department_id:
-            mine |= Q(department_id=user.department_id)
-            # Emergency aid this (civil-affairs) department must approve or pay out.
+            mine |= Q(status__in=OPEN) & Q(department_id=user.department_id)
             mine |= Q(
                 assistance__department_id=user.department_id,
                 assistance__status__in=[AssistanceStatus.ASSESSED, AssistanceStatus.APPROVED],
