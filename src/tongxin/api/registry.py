@@ -189,11 +189,15 @@ class PersonViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
 
     def get_object(self):
         person = get_scoped_or_404(self.request.user, Person.objects.all(), pk=self.kwargs["pk"])
+        # Outside the scope only through a break-the-glass grant: audited as such, like the
+        # person page.
+        in_scope = scoped(self.request.user, Person.objects.filter(pk=person.pk)).exists()
         audit_record(
-            action=Action.READ,
+            action=Action.READ if in_scope else Action.BREAK_GLASS,
             request=self.request,
             obj=person,
             purpose=self.request.query_params.get("purpose", "") or "API 查看",
+            detail={"full_id": False, "break_glass": not in_scope},
         )
         return person
 
