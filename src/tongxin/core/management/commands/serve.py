@@ -102,10 +102,8 @@ class Command(BaseCommand):
                 for name, when in list(due.items()):
                     if now >= when and not asked_to_stop:
                         del due[name]
-                        if name == "db_worker" and (interrupted := fail_interrupted_imports()):
-                            self.stdout.write(
-                                f"{interrupted} 个导入任务因任务进程退出而停止，可在其页面继续导入。"
-                            )
+                        if name == "db_worker":
+                            self._fail_imports_of_the_dead_worker()
                         running[name] = subprocess.Popen(background[name])  # noqa: S603
                         restarts[name].append(now)
                         self.stdout.write(f"{name} started again (pid {running[name].pid})")
@@ -120,6 +118,24 @@ class Command(BaseCommand):
         if not asked_to_stop:
             # The web server died, or a background process kept dying: exit non-zero so a
             # supervisor restarts the service.
-            dead = "gunicorn" if web.returncode not in (-signal.SIGTERM,) else gave_up
+            dead = gave_up or "gunicorn"  # gunicorn exits 0 on the SIGTERM sent above
             self.stderr.write(f"stopped because {dead or 'a process'} exited")
             sys.exit(1)
+
+    def _fail_imports_of_the_dead_worker(self) -> None:
+        """Web imports the dead worker ran can be resumed from their page. The worker most
+        likely died of the database (a restart, an outage): this process's connection may
+        be gone too, and a failure here must not stop the site — the worker starts anyway."""
+        from django.db import DatabaseError, close_old_connections, connection
+
+        from tongxin.exchange.importer import fail_interrupted_imports
+
+        close_old_connections()
+        try:
+            interrupted = fail_interrupted_imports()
+        except DatabaseError as exc:
+            connection.close()
+            self.stderr.write(f"could not mark the dead worker's imports failed: {exc}")
+            return
+        if interrupted:
+            self.stdout.write(f"{interrupted} 个导入任务因任务进程退出而停止，可在其页面继续导入。")
