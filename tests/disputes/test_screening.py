@@ -268,6 +268,11 @@ def test_a_backdated_paper_report_counts_on_time_only_with_a_reason_and_shows_it
     assert f"纸质报告报送 {paper:%Y-%m-%d} · 录入 {today:%Y-%m-%d}" in page
     assert "逾期填报" in page
 
+    # A token reason ("." made a missed month on time) is refused, nothing filed.
+    response = client.post(url, form | {"unit": COMMUNITIES[1], "paper_reason": "."})
+    assert "补录说明请写明纸质报告何时由谁报送" in response.content.decode()
+    assert not ScreeningReport.objects.filter(unit__code=COMMUNITIES[1], period=month).exists()
+
     # With the reason written down the paper date counts, and the entry shows as 补录.
     reason = "纸质报告按时交街道，社区账号当月未开通。"
     client.post(url, form | {"unit": COMMUNITIES[1], "paper_reason": reason})

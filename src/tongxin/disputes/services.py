@@ -130,6 +130,10 @@ def dispute_url(dispute: Dispute) -> str:
 # --- monthly screening -----------------------------------------------------------------
 
 
+# A 补录说明 says when and by whom the paper report was handed in and why it is entered late.
+MIN_PAPER_REASON = 10
+
+
 @transaction.atomic
 def report_file(
     *,
@@ -181,6 +185,13 @@ def report_file(
     # date and the real entry time are all kept and shown, and a report entered after its
     # deadline but counted on time is marked 补录 on the report and on the calendar, so
     # the supervisor sees every such case and can read why. A date alone changes nothing.
+    backfilled = timezone.localdate(entered) > deadline >= timezone.localdate(filed_at)
+    if backfilled and paper_reason and len(paper_reason) < MIN_PAPER_REASON:
+        # "." made a missed month on time; a reason says when, by whom and why.
+        raise DisputeError(
+            _("补录说明请写明纸质报告何时由谁报送、为何未及时录入（至少 %(n)d 个字）。")
+            % {"n": MIN_PAPER_REASON}
+        )
     counted_from = filed_at if paper_reason else entered
     try:
         with transaction.atomic():
