@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from tongxin.core.codes import ETHNICITY_CHOICES, SEX_CHOICES
@@ -30,9 +31,12 @@ BLANK: list = [("", "—")]
 DATE = forms.DateInput(attrs={"type": "date"})
 
 
-def apply_errors(form: forms.BaseForm, exc: ValidationError) -> None:
-    """Put a service's or validator's errors on the form's fields (others on the form)."""
+def apply_errors(form: forms.BaseForm, exc: ValidationError, *, once: tuple[str, ...] = ()) -> None:
+    """Put a service's or validator's errors on the form's fields (others on the form);
+    fields named in `once` keep only the message they already have, if any."""
     for field, messages in exc.message_dict.items():
+        if field in once and form.has_error(field):
+            continue
         target = field if field in form.fields else None
         for message in messages:
             form.add_error(target, message)
@@ -121,8 +125,47 @@ class PersonEditForm(PersonForm):
         return super().clean()
 
 
+GRID_SELECT_LIMIT = 500
+
+
+class GridInput(forms.TextInput):
+    """A grid code, typed or picked from a list the browser searches by name as one types
+    (a datalist): for a scope with more grids than a select can usefully hold."""
+
+    def __init__(self, grids, attrs=None):
+        super().__init__(attrs)
+        self.grids = grids
+
+    def render(self, name, value, attrs=None, renderer=None):
+        attrs = dict(attrs or {})
+        list_id = f"{attrs.get('id') or name}_options"
+        attrs.update(list=list_id, autocomplete="off", placeholder=_("输入网格名称或代码"))
+        options = format_html_join(
+            "",
+            '<option value="{}">{}</option>',
+            self.grids.values_list("code", "name").iterator(),
+        )
+        return format_html(
+            '{}<datalist id="{}">{}</datalist>',
+            super().render(name, value, attrs, renderer),
+            list_id,
+            options,
+        )
+
+
+def _grid_widget(field: forms.Field, grids) -> None:
+    """Every grid of the scope can be chosen: a select when there are few, else a code
+    input searchable by name (the form validates the code against the scope's grids)."""
+    first = list(grids.values_list("code", "name")[: GRID_SELECT_LIMIT + 1])
+    if len(first) <= GRID_SELECT_LIMIT:
+        field.widget = forms.Select(choices=BLANK + first)
+    else:
+        field.widget = GridInput(grids)
+    field.widget.is_required = field.required
+
+
 class StayForm(forms.Form):
-    grid = forms.ChoiceField(label=_("网格"))
+    grid = forms.CharField(label=_("网格"), max_length=15)
     arrival_date = forms.CharField(label=_("来本地日期"), widget=DATE)
     reason = forms.ChoiceField(label=_("流动原因"), choices=BLANK + StayReason.choices)
     expected_duration = forms.ChoiceField(
@@ -133,7 +176,7 @@ class StayForm(forms.Form):
     def __init__(self, *args, grids, **kwargs):
         super().__init__(*args, **kwargs)
         self.grids = grids
-        self.fields["grid"].choices = BLANK + [(g.code, g.name) for g in grids[:500]]  # type: ignore[attr-defined]
+        _grid_widget(self.fields["grid"], grids)
 
     def clean(self):
         data = super().clean() or {}
@@ -142,7 +185,7 @@ class StayForm(forms.Form):
                 data, grid_lookup=lambda code: self.grids.filter(code=code).first()
             )
         except ValidationError as exc:
-            apply_errors(self, exc)
+            apply_errors(self, exc, once=("grid",))
         return data
 
 
@@ -153,7 +196,7 @@ class DepartureForm(forms.Form):
 
 class HousingForm(forms.Form):
     address = forms.CharField(label=_("房屋地址"), max_length=300)
-    grid = forms.ChoiceField(label=_("所在网格"))
+    grid = forms.CharField(label=_("所在网格"), max_length=15)
     kind = forms.ChoiceField(label=_("房屋类别"), choices=BLANK + HousingKind.choices)
     landlord_name = forms.CharField(label=_("房东（产权人）"), required=False)
     landlord_phone = forms.CharField(label=_("房东电话"), required=False)
@@ -163,7 +206,7 @@ class HousingForm(forms.Form):
     def __init__(self, *args, grids, **kwargs):
         super().__init__(*args, **kwargs)
         self.grids = grids
-        self.fields["grid"].choices = BLANK + [(g.code, g.name) for g in grids[:500]]  # type: ignore[attr-defined]
+        _grid_widget(self.fields["grid"], grids)
 
     def clean(self):
         data = super().clean() or {}
@@ -172,7 +215,7 @@ class HousingForm(forms.Form):
                 data, grid_lookup=lambda code: self.grids.filter(code=code).first()
             )
         except ValidationError as exc:
-            apply_errors(self, exc)
+            apply_errors(self, exc, once=("grid",))
         return data
 
 
