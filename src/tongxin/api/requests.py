@@ -16,7 +16,7 @@ from tongxin.accounts.roles import Cap
 from tongxin.accounts.scoping import get_scoped_or_404, scoped, visible_departments
 from tongxin.audit.services import Action, audit_record
 from tongxin.core.filters import FLAGS, flag, known_value
-from tongxin.core.validators import validate_mobile
+from tongxin.core.validators import validate_callback_phone
 from tongxin.registry.models import Person
 from tongxin.services import services
 from tongxin.services.models import Category, Channel, GreenChannel, ServiceRequest, Status
@@ -80,12 +80,12 @@ class RequestCreate(serializers.Serializer):
     received_at = DateTimeField(required=False)
 
     def validate_requester_phone(self, value):
-        """The registry's rule for a mobile number (core.validators.validate_mobile)."""
+        """A mobile, a fixed line or a 400/800 number (core.validators.validate_callback_phone)."""
         value = value.strip()
         if not value:
             return ""
         try:
-            return validate_mobile(value)
+            return validate_callback_phone(value)
         except DjangoValidationError as exc:
             raise ValidationError(exc.messages) from exc
 

@@ -193,6 +193,26 @@ def validate_mobile(raw: str) -> str:
     return phone
 
 
+# A fixed line with its area code (0371-12345678), or a 400/800 service number: a caller
+# at a window or on the hotline may have no mobile.
+LANDLINE_RE = re.compile(r"^0\d{2,3}\d{7,8}$")
+SERVICE_NUMBER_RE = re.compile(r"^[48]00\d{7}$")
+
+
+def validate_callback_phone(raw: str) -> str:
+    """A number to call a requester back on: a mobile, a fixed line with its area code or a
+    400/800 number; digits only."""
+    phone = _PHONE_JUNK_RE.sub("", raw or "")
+    if phone.startswith("+86"):
+        phone = phone[3:]
+    if MOBILE_RE.match(phone) or LANDLINE_RE.match(phone) or SERVICE_NUMBER_RE.match(phone):
+        return phone
+    raise ValidationError(
+        _("请填写手机号码（11 位，1 开头）或带区号的固定电话（如 0371-12345678）。"),
+        code="phone",
+    )
+
+
 def validate_calendar_year(value: date) -> None:
     """A date within CALENDAR_YEARS: 0001-01-01 at midnight in the city is before the first
     UTC moment Python holds, 9999-12-31 has no day after it."""

@@ -4,7 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from tongxin.core.fields import DateTimeField
-from tongxin.core.validators import validate_mobile
+from tongxin.core.validators import validate_callback_phone
 
 from .models import Category, Channel, GreenChannel
 from .services import received_at_refusal
@@ -36,10 +36,10 @@ class IntakeForm(forms.Form):
     )
 
     def clean_requester_phone(self):
-        """The registry's rule (core.validators.validate_mobile): the call-back needs a
-        number that can be dialled."""
+        """A number the call-back can dial: a mobile, a fixed line with its area code or a
+        400/800 number (core.validators.validate_callback_phone)."""
         value = self.cleaned_data.get("requester_phone", "").strip()
-        return validate_mobile(value) if value else ""
+        return validate_callback_phone(value) if value else ""
 
     def clean_received_at(self):
         value = self.cleaned_data.get("received_at")
