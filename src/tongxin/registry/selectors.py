@@ -77,8 +77,11 @@ def search_q(q: str) -> models.Q | models.Expression | None:
     if not q:
         return None
     compact = re.sub(r"\s", "", q).upper()
-    if re.fullmatch(r"1[3-9]\d{9}", compact):
-        return models.Q(phone_hash=crypto.blind_index(compact, purpose="phone"))
+    # A phone as registration keeps it (validators.validate_mobile): +86 and dashes off.
+    phone = re.sub(r"[\s\-]", "", q)
+    phone = phone[3:] if phone.startswith("+86") else phone
+    if re.fullmatch(r"1[3-9]\d{9}", phone):
+        return models.Q(phone_hash=crypto.blind_index(phone, purpose="phone"))
     if re.fullmatch(r"\d{15}|\d{17}[\dX]", compact):
         return models.Q(
             id_number_hash=crypto.blind_index(normalise_citizen_id(compact), purpose="id_number")

@@ -19,6 +19,7 @@ from tongxin.accounts.scoping import in_scope
 from tongxin.audit.services import Action, audit_record
 from tongxin.core import crypto
 from tongxin.core.bulk import history_from_rows
+from tongxin.core.validators import normalise_citizen_id
 from tongxin.geo.models import Level, Unit
 
 from .changes import COUNTED_PERSON_FIELDS, grids_changed, persons_changed
@@ -88,7 +89,16 @@ def document_hash(number: str) -> str:
     return crypto.blind_index(number.upper(), purpose="id_number")
 
 
+def normalise_document(id_type: str, number: str) -> str:
+    """A number as registration stores it: no spaces, upper case, a 15-digit citizen ID
+    as its 18-digit form (a lookup of "6301021964 0223 9739" finds the person)."""
+    if id_type == IdType.CITIZEN_ID:
+        return normalise_citizen_id(number)
+    return "".join(number.split()).upper()
+
+
 def find_by_document(id_type: str, number: str) -> Person | None:
+    number = normalise_document(id_type, number)
     return Person.objects.filter(id_type=id_type, id_number_hash=document_hash(number)).first()
 
 
