@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .models import Department, SecurityPolicy, User
 from .roles import DataScope, Role
+from .services import account_change_errors
 
 
 class LoginForm(forms.Form):
@@ -83,8 +84,11 @@ class UserForm(forms.Form):
         label=_("初始密码"), widget=forms.PasswordInput, strip=False, required=False
     )
 
-    def __init__(self, *args, units, departments, editing: User | None = None, **kwargs):
+    def __init__(
+        self, *args, actor: User | None, units, departments, editing: User | None = None, **kwargs
+    ):
         super().__init__(*args, **kwargs)
+        self.actor = actor
         self.units = units
         self.editing = editing
         self.fields["department"].queryset = departments  # type: ignore[attr-defined]
@@ -116,6 +120,18 @@ class UserForm(forms.Form):
                 "roles",
                 _("三员分立：系统管理员、安全管理员、安全审计员不能兼任，也不能兼任业务角色。"),
             )
+        if data.get("unit") is not None and "data_scope" in data:
+            refused = account_change_errors(
+                self.actor,
+                user=self.editing,
+                unit=data["unit"],
+                roles=roles,
+                data_scope=data["data_scope"],
+                department=data.get("department"),
+                is_active=bool(data.get("is_active")),
+            )
+            for field, message in refused.items():
+                self.add_error(None if field == "__all__" else field, message)
         if self.editing is None:
             password = data.get("password")
             if not password:

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from tongxin.audit.services import Action, audit_record
 
 from .models import SecurityPolicy
-from .services import password_expired
+from .services import password_expired, password_must_change
 
 EXEMPT_PREFIXES = ("/static/", "/healthz", "/i18n/", "/api/")
 
@@ -59,6 +59,12 @@ class LoginPolicyMiddleware:
         if request.path != reverse("accounts:password_change") and password_expired(
             request.user, policy
         ):
-            messages.warning(request, _("您的密码已过期，请先修改密码。"))
+            messages.warning(request, _password_message(request.user))
             return redirect("accounts:password_change")
         return self.get_response(request)
+
+
+def _password_message(user) -> str:
+    if password_must_change(user):
+        return _("您的密码由管理员设置，请先修改为只有您知道的密码。")
+    return _("您的密码已过期，请先修改密码。")

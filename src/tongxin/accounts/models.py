@@ -78,7 +78,8 @@ class User(AbstractUser):
     data_scope = models.CharField(
         _("数据范围"), max_length=10, choices=DataScope.choices, default=DataScope.UNIT
     )
-    password_changed_at = models.DateTimeField(_("密码修改时间"), default=timezone.now)
+    # None: the password was set by an administrator and must be changed at the next login.
+    password_changed_at = models.DateTimeField(_("密码修改时间"), default=timezone.now, null=True)
 
     scope_capability = "account.manage"
     scope_path_field = "unit__path"

@@ -124,3 +124,25 @@ def visible_departments(user, queryset=None):
     path = user.unit.path
     ancestors = [path[:n] for n in (2, 4, 6, 9, 12) if n <= len(path)]
     return queryset.filter(models.Q(unit__path__in=ancestors) | subtree_q(path, "unit__path"))
+
+
+def account_units(user, queryset=None):
+    """Units an account administrator may attach accounts to: its own unit and below, whatever
+    its data scope (an administrator never hands out more than its own part of the city)."""
+    from tongxin.geo.models import Unit
+
+    queryset = Unit.objects.all() if queryset is None else queryset
+    if not getattr(user, "is_authenticated", False) or user.unit_id is None:
+        return queryset.none()
+    return queryset.filter(subtree_q(user.unit.path))
+
+
+def account_departments(user, queryset=None):
+    """Departments an account administrator may attach accounts to: those of its subtree
+    (not its ancestors' departments, which `visible_departments` also shows)."""
+    from .models import Department
+
+    queryset = Department.objects.all() if queryset is None else queryset
+    if not getattr(user, "is_authenticated", False) or user.unit_id is None:
+        return queryset.none()
+    return queryset.filter(subtree_q(user.unit.path, "unit__path"))

@@ -8,6 +8,7 @@ from datetime import timedelta
 
 from django.contrib.auth import authenticate
 from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
 from django.http import HttpRequest
@@ -15,9 +16,17 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from tongxin.audit.services import Action, Outcome, audit_record
-from tongxin.geo.models import Unit
+from tongxin.geo.models import Level, Unit
 
 from .models import Department, LoginThrottle, RoleGrant, SecurityPolicy, User
+from .roles import DataScope, Role
+from .scoping import account_departments, account_units
+
+# 三员分立: the security admin and the auditor are provisioned from the command line at
+# deployment (`user_create(actor=None, …)`, docs/operations.md), never by the system admin.
+PROVISIONED_ROLES = frozenset({Role.SECURITY_ADMIN, Role.AUDITOR})
+# Data scope "all" belongs to accounts of the city (or a province above it) only.
+TOP_LEVELS = frozenset({Level.PROVINCE, Level.CITY})
 
 
 @dataclass
@@ -83,18 +92,29 @@ def login_attempt(request: HttpRequest | None, username: str, password: str) -> 
     )
 
 
+def password_must_change(user: User) -> bool:
+    """The password was set by an administrator (no change by its owner yet)."""
+    return user.password_changed_at is None
+
+
 def password_expired(user: User, policy: SecurityPolicy | None = None) -> bool:
+    """Expired by the policy's age, or an administrator's initial password not yet changed."""
+    if password_must_change(user):
+        return True
     policy = policy or SecurityPolicy.current()
     if not policy.password_max_age_days:
         return False
+    assert user.password_changed_at is not None
     return user.password_changed_at < timezone.now() - timedelta(days=policy.password_max_age_days)
 
 
 @transaction.atomic
 def password_set(*, actor: User, user: User, password: str, request=None) -> None:
+    """Set a password. Set by someone else (an administrator), it must be changed by its owner
+    at the next login."""
     validate_password(password, user)
     user.set_password(password)
-    user.password_changed_at = timezone.now()
+    user.password_changed_at = timezone.now() if actor.pk == user.pk else None
     user.save(update_fields=["password", "password_changed_at"])
     audit_record(action=Action.PASSWORD, actor=actor, request=request, obj=user)
 
@@ -115,6 +135,63 @@ def _role_change(actor, user: User, roles: set[str], request) -> None:
     )
 
 
+def account_change_errors(
+    actor: User | None,
+    *,
+    user: User | None,
+    unit: Unit,
+    roles: set[str],
+    data_scope: str,
+    department: Department | None,
+    is_active: bool = True,
+) -> dict[str, str]:
+    """What an account administrator may not do (三员分立 and its own part of the city), as
+    {field: message}; empty if allowed. `actor=None` is the command line (deployment, demo),
+    which may do anything. `user` is the account edited, None for a new one."""
+    if actor is None:
+        return {}
+    errors: dict[str, str] = {}
+    if user is not None and user.roles & PROVISIONED_ROLES:
+        errors["__all__"] = _(
+            "安全管理员和安全审计员账户由部署时在命令行创建和维护，系统管理员不能修改或停用。"
+        )
+    if user is not None and user.pk == actor.pk:
+        changed = (
+            set(roles) != user.roles
+            or unit.pk != user.unit_id
+            or data_scope != user.data_scope
+            or (department.pk if department else None) != user.department_id
+            or not is_active
+        )
+        if changed:
+            errors["roles"] = _(
+                "三员分立：不能修改自己账户的角色、单位、部门、数据范围或启用状态。"
+            )
+    if set(roles) & PROVISIONED_ROLES:
+        errors.setdefault(
+            "roles",
+            _("三员分立：安全管理员和安全审计员由部署时在命令行创建，系统管理员不能授予。"),
+        )
+    if not account_units(actor).filter(pk=unit.pk).exists():
+        errors["unit"] = _("单位代码 %(code)s 不存在或不在您的管理范围内。") % {"code": unit.code}
+    if department is not None and not account_departments(actor).filter(pk=department.pk).exists():
+        errors["department"] = _("只能选择您管理范围内单位的部门。")
+    if data_scope == DataScope.ALL:
+        actor_top = (
+            actor.data_scope == DataScope.ALL and actor.unit and actor.unit.level in TOP_LEVELS
+        )
+        if not actor_top:
+            errors["data_scope"] = _("只有市级、数据范围为全部数据的系统管理员才能授予“全部数据”。")
+        elif unit.level not in TOP_LEVELS:
+            errors["data_scope"] = _("“全部数据”只能授予市级单位的账户。")
+    return errors
+
+
+def _refuse(errors: dict[str, str]) -> None:
+    if errors:
+        raise ValidationError(errors)
+
+
 @transaction.atomic
 def user_create(
     *,
@@ -129,12 +206,25 @@ def user_create(
     request=None,
     validate: bool = True,
 ) -> User:
+    _refuse(
+        account_change_errors(
+            actor,
+            user=None,
+            unit=unit,
+            roles=set(roles),
+            data_scope=data_scope,
+            department=department,
+        )
+    )
     user = User(
         username=username,
         full_name=full_name,
         unit=unit,
         department=department,
         data_scope=data_scope,
+        # An administrator's initial password is changed by its owner at the first login;
+        # accounts from the command line (deployment, demo) keep theirs.
+        password_changed_at=None if actor is not None else timezone.now(),
     )
     if validate:
         validate_password(password, user)
@@ -158,6 +248,17 @@ def user_update(
     is_active: bool,
     request=None,
 ) -> User:
+    _refuse(
+        account_change_errors(
+            actor,
+            user=user,
+            unit=unit,
+            roles=set(roles),
+            data_scope=data_scope,
+            department=department,
+            is_active=is_active,
+        )
+    )
     before = {
         "unit": user.unit.code if user.unit else "",
         "data_scope": user.data_scope,

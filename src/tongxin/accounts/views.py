@@ -22,7 +22,13 @@ from .decorators import capability_required
 from .forms import DepartmentForm, LoginForm, OtpForm, PasswordChangeForm, PolicyForm, UserForm
 from .models import Department, SecurityPolicy, User
 from .roles import Cap, Role
-from .scoping import get_scoped_or_404, scoped, visible_departments, visible_units
+from .scoping import (
+    account_departments,
+    account_units,
+    get_scoped_or_404,
+    scoped,
+    visible_units,
+)
 from .selectors import department_list_for, user_list_for
 
 
@@ -173,8 +179,8 @@ def user_export(request):
 
 
 def _user_form(request, editing: User | None):
-    units = visible_units(request.user)
-    departments = visible_departments(request.user)
+    units = account_units(request.user)
+    departments = account_departments(request.user)
     initial = {}
     if editing is not None:
         initial = {
@@ -187,7 +193,12 @@ def _user_form(request, editing: User | None):
             "is_active": editing.is_active,
         }
     return UserForm(
-        request.POST or None, initial=initial, units=units, departments=departments, editing=editing
+        request.POST or None,
+        initial=initial,
+        actor=request.user,
+        units=units,
+        departments=departments,
+        editing=editing,
     )
 
 
@@ -214,8 +225,12 @@ def user_create(request):
 
 @capability_required(Cap.ACCOUNT_MANAGE)
 def user_edit(request, username: str):
+    # Only accounts of the administrator's own subtree, whatever its data scope.
     editing = get_scoped_or_404(
-        request.user, User.objects.all(), capability=Cap.ACCOUNT_MANAGE, username=username
+        request.user,
+        User.objects.filter(unit__in=account_units(request.user)),
+        capability=Cap.ACCOUNT_MANAGE,
+        username=username,
     )
     form = _user_form(request, editing)
     if request.method == "POST" and form.is_valid():
