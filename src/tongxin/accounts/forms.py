@@ -4,7 +4,7 @@ from django import forms
 from django.contrib.auth.password_validation import validate_password
 from django.utils.translation import gettext_lazy as _
 
-from .models import Department, SecurityPolicy, User
+from .models import POLICY_BOUNDS, Department, SecurityPolicy, User
 from .roles import DataScope, Role
 from .services import account_change_errors
 
@@ -174,9 +174,10 @@ class PolicyForm(forms.ModelForm):
         model = SecurityPolicy
         fields = ["max_failures", "lock_minutes", "idle_timeout_minutes", "password_max_age_days"]
 
-    def clean(self):
-        data = super().clean() or {}
-        for name in ("max_failures", "lock_minutes", "idle_timeout_minutes"):
-            if data.get(name) == 0:
-                self.add_error(name, _("该值必须大于 0。"))
-        return data
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The model's bounds (等保三级), also as the inputs' min and max.
+        for name, (low, high) in POLICY_BOUNDS.items():
+            field = self.fields[name]
+            field.widget.attrs.update(min=low, max=high)
+            field.help_text = _("取值范围 %(low)d–%(high)d。") % {"low": low, "high": high}

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -139,14 +140,38 @@ class LoginThrottle(models.Model):
         return self.username
 
 
+# The bounds of each policy value (等保三级: lockout after a few failures, a session ended
+# after minutes of idleness, passwords changed periodically). 0 days = passwords never expire.
+POLICY_BOUNDS: dict[str, tuple[int, int]] = {
+    "max_failures": (3, 20),
+    "lock_minutes": (1, 1440),
+    "idle_timeout_minutes": (5, 480),
+    "password_max_age_days": (0, 3650),
+}
+
+
+def _bounds(name: str) -> list:
+    low, high = POLICY_BOUNDS[name]
+    return [
+        MinValueValidator(low, message=_("该值不能小于 %(limit_value)s。")),
+        MaxValueValidator(high, message=_("该值不能大于 %(limit_value)s。")),
+    ]
+
+
 class SecurityPolicy(models.Model):
     """One row, edited by the security admin; defaults come from settings."""
 
-    max_failures = models.PositiveIntegerField(_("连续失败锁定次数"), default=5)
-    lock_minutes = models.PositiveIntegerField(_("锁定时长（分钟）"), default=15)
-    idle_timeout_minutes = models.PositiveIntegerField(_("空闲超时（分钟）"), default=15)
+    max_failures = models.PositiveIntegerField(
+        _("连续失败锁定次数"), default=5, validators=_bounds("max_failures")
+    )
+    lock_minutes = models.PositiveIntegerField(
+        _("锁定时长（分钟）"), default=15, validators=_bounds("lock_minutes")
+    )
+    idle_timeout_minutes = models.PositiveIntegerField(
+        _("空闲超时（分钟）"), default=15, validators=_bounds("idle_timeout_minutes")
+    )
     password_max_age_days = models.PositiveIntegerField(
-        _("密码有效期（天，0 为不过期）"), default=90
+        _("密码有效期（天，0 为不过期）"), default=90, validators=_bounds("password_max_age_days")
     )
 
     class Meta:
@@ -166,4 +191,13 @@ class SecurityPolicy(models.Model):
                 idle_timeout_minutes=settings.IDLE_TIMEOUT_MINUTES,
                 password_max_age_days=settings.PASSWORD_MAX_AGE_DAYS,
             )
+        policy.clamp()
         return policy
+
+    def clamp(self) -> None:
+        """Hold each value within its bounds (a value stored, or configured, before the bounds
+        existed must not crash the login: `timedelta` overflows on huge ones)."""
+        for name, (low, high) in POLICY_BOUNDS.items():
+            value = getattr(self, name)
+            if value is None or value < low or value > high:
+                setattr(self, name, min(max(value or 0, low), high))

@@ -9,7 +9,7 @@ from datetime import timedelta
 from django.contrib.auth import authenticate
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import F
 from django.http import HttpRequest
 from django.utils import timezone
@@ -317,8 +317,19 @@ def department_save(
 
 @transaction.atomic
 def policy_update(*, actor: User, request=None, **values: int) -> SecurityPolicy:
+    stored = SecurityPolicy.objects.filter(pk=1).first()
     policy = SecurityPolicy.current()
-    before = {k: getattr(policy, k) for k in values}
+    before = {k: getattr(stored or policy, k) for k in values}
+    refused = {}
+    for key, value in values.items():
+        field = SecurityPolicy._meta.get_field(key)
+        assert isinstance(field, models.Field)
+        try:
+            field.clean(value, policy)
+        except ValidationError as exc:
+            refused[key] = exc.messages
+    if refused:
+        raise ValidationError(refused)
     for key, value in values.items():
         setattr(policy, key, value)
     policy.save()
