@@ -118,6 +118,13 @@ def test_account_created_by_sysadmin_must_change_password_at_first_login(client)
     assert response["Location"] == reverse("accounts:password_change")
     page = client.get(reverse("home"), follow=True).content.decode()
     assert "由管理员设置" in page
+    # The API gives no token for the administrator's password either.
+    token = client.post(
+        reverse("api:token"),
+        {"username": "qa_bureau", "password": NEW_PASSWORD},
+        content_type="application/json",
+    )
+    assert token.status_code == 403
     own = "Mein!Eigenes2027"
     response = client.post(
         reverse("accounts:password_change"),

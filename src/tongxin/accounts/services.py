@@ -108,15 +108,30 @@ def password_expired(user: User, policy: SecurityPolicy | None = None) -> bool:
     return user.password_changed_at < timezone.now() - timedelta(days=policy.password_max_age_days)
 
 
+def tokens_revoke(user: User) -> int:
+    """Delete the user's API token(s); the client must log in again for a new one."""
+    from rest_framework.authtoken.models import Token
+
+    deleted, _rows = Token.objects.filter(user=user).delete()
+    return deleted
+
+
 @transaction.atomic
 def password_set(*, actor: User, user: User, password: str, request=None) -> None:
     """Set a password. Set by someone else (an administrator), it must be changed by its owner
-    at the next login."""
+    at the next login. Either way the user's API tokens stop working."""
     validate_password(password, user)
     user.set_password(password)
     user.password_changed_at = timezone.now() if actor.pk == user.pk else None
     user.save(update_fields=["password", "password_changed_at"])
-    audit_record(action=Action.PASSWORD, actor=actor, request=request, obj=user)
+    revoked = tokens_revoke(user)
+    audit_record(
+        action=Action.PASSWORD,
+        actor=actor,
+        request=request,
+        obj=user,
+        detail={"tokens_revoked": revoked} if revoked else "",
+    )
 
 
 def _role_change(actor, user: User, roles: set[str], request) -> None:

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 from django_filters import rest_framework as filters
 from django_filters.fields import IsoDateTimeField
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -15,7 +16,7 @@ from rest_framework.views import APIView
 
 from tongxin.accounts.roles import Cap
 from tongxin.accounts.scoping import visible_departments, visible_units
-from tongxin.accounts.services import login_attempt
+from tongxin.accounts.services import login_attempt, password_expired
 from tongxin.audit.models import Action, AuditEvent
 from tongxin.audit.selectors import audit_events_for
 from tongxin.audit.services import Outcome, audit_record
@@ -49,6 +50,12 @@ class TokenView(APIView):
             code = status.HTTP_403_FORBIDDEN if result.locked else status.HTTP_400_BAD_REQUEST
             return Response({"detail": result.error}, status=code)
         user = result.user
+        if password_expired(user):
+            # No token for a password that must be changed first (on the password page).
+            return Response(
+                {"detail": _("该账户的密码已过期或为管理员设置的初始密码，请先在网页上修改密码。")},
+                status=status.HTTP_403_FORBIDDEN,
+            )
         if user.needs_second_factor() and not settings.DEMO:
             device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
             otp = data.validated_data.get("otp")
