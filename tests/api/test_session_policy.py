@@ -11,22 +11,10 @@ from tongxin.accounts.models import User
 from tongxin.audit.models import AuditEvent
 
 from ..conftest import login_as
+from .tokens import auth as _auth
+from .tokens import token_response as _token
 
-PASSWORD = "Tongxin@2026demo"
 PERSONS = "/api/v1/persons/?limit=1"
-
-
-def _token(client, username, password=PASSWORD):
-    response = client.post(
-        reverse("api:token"),
-        {"username": username, "password": password},
-        content_type="application/json",
-    )
-    return response
-
-
-def _auth(token):
-    return {"HTTP_AUTHORIZATION": f"Token {token}"}
 
 
 @pytest.mark.django_db
