@@ -64,7 +64,7 @@ def test_huge_stored_values_do_not_break_the_site(client):
     SecurityPolicy.objects.create(
         pk=1,
         max_failures=5,
-        lock_minutes=99999999999,
+        lock_minutes=2_000_000_000,  # the largest a PostgreSQL integer column holds is 2^31-1
         idle_timeout_minutes=99999999,
         password_max_age_days=999999999,
     )
